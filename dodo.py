@@ -1,0 +1,122 @@
+"""The declaration's build graph. `doit` builds and verifies everything; `doit list` shows the tasks.
+
+Tasks only declare files and dependencies; the work is done by
+declaration_pipeline.tasks, imported lazily so that a no-op `doit` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+from doit.tools import config_changed
+
+sys.path.insert(0, str(Path(__file__).parent / "src"))
+
+PACKAGE = Path("src/declaration_pipeline")
+BUILD = Path("build")
+SOURCES = ["declaration.md", "references.bib", "signatories.yaml"]
+DOCUMENT = str(BUILD / "declaration.json")
+OUTPUTS = {fmt: str(BUILD / f"declaration.{fmt}") for fmt in ("html", "docx", "pdf")}
+TEMPLATE = {
+    "html": [str(PACKAGE / "templates/declaration.html")],
+    "docx": [],
+    "pdf": [str(PACKAGE / "templates/declaration.typ")],
+}
+# The modules each stage runs; changing one rebuilds exactly what depends on it.
+LOADING = ["__init__", "diagnostics", "source_text", "yaml_nodes", "pandoc", "pandoc_ast", "declaration",
+           "bibliography", "signatories", "sources", "names", "tasks"]
+CHECKS = LOADING + [f"checks/{name}" for name in
+                    ("__init__", "markdown_text", "citations", "footnotes", "bibliography",
+                     "signatories", "front_matter")]
+ASSEMBLY = CHECKS + ["assemble", "citation_style", "render"]
+RENDERING = ["__init__", "diagnostics", "pandoc", "pandoc_ast", "render", "tasks"]
+VERIFICATION = ASSEMBLY + ["verify"]
+
+# Output bytes depend on these versions: a new pandoc or typst rebuilds everything.
+TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex")}
+
+DOIT_CONFIG = {
+    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify"],
+    "backend": "json",
+    "dep_file": ".doit.json",
+    "verbosity": 2,
+}
+
+
+def _modules(names: list[str]) -> list[str]:
+    return [str(PACKAGE / f"{name}.py") for name in names]
+
+
+def _action(name: str):
+    """A task action that imports the pipeline only when the task really runs."""
+
+    def action(*args, **kwargs):
+        from declaration_pipeline import tasks
+
+        return getattr(tasks, name)(*args, **kwargs)
+
+    action.__name__ = name
+    return action
+
+
+def task_check():
+    """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
+    return {
+        "actions": [(_action("check"), [".", ], {})],
+        "file_dep": SOURCES + _modules(CHECKS),
+        "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
+                    "help": "fail on warnings too (or set DECLARATION_STRICT=1)"}],
+        "uptodate": [config_changed(TOOL_VERSIONS)],
+    }
+
+
+def task_assemble():
+    """Assemble one pandoc document (citations resolved, signatories and annex added)."""
+    return {
+        "actions": [(_action("assemble"), [".", DOCUMENT])],
+        "file_dep": SOURCES + _modules(ASSEMBLY),
+        "targets": [DOCUMENT],
+        "task_dep": ["check"],
+        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "clean": True,
+    }
+
+
+def _render_task(fmt: str, doc: str):
+    return {
+        "doc": doc,
+        "actions": [(_action("render"), [fmt, DOCUMENT, OUTPUTS[fmt]])],
+        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + _modules(RENDERING),
+        "targets": [OUTPUTS[fmt]],
+        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "clean": True,
+    }
+
+
+def task_html():
+    """Render build/declaration.html: one self-contained web page."""
+    return _render_task("html", task_html.__doc__)
+
+
+def task_docx():
+    """Render build/declaration.docx, with Word footnotes, for partners."""
+    return _render_task("docx", task_docx.__doc__)
+
+
+def task_pdf():
+    """Render build/declaration.pdf, the print edition (pandoc -> Typst, PDF/A-2b + PDF/UA-1)."""
+    return _render_task("pdf", task_pdf.__doc__)
+
+
+def task_verify():
+    """Read each output back and compare it with the sources."""
+    for fmt, output in OUTPUTS.items():
+        yield {
+            "name": fmt,
+            "doc": f"Verify {output} against the sources",
+            "actions": [(_action("verify"), [fmt, ".", DOCUMENT, output])],
+            "file_dep": SOURCES + [DOCUMENT, output] + _modules(VERIFICATION),
+            "uptodate": [config_changed(TOOL_VERSIONS)],
+        }

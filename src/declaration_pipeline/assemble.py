@@ -1,0 +1,153 @@
+"""Assembling one document from the three sources.
+
+The declaration's AST gets its citations resolved from references.bib and two
+generated sections appended: the signatories and the annex. The result is the
+single intermediate that every writer reads. Raw Typst blocks set the print
+layout (columns, hanging indents); the HTML and DOCX writers ignore them and
+use the classes instead.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import datetime, timezone
+
+from . import pandoc_ast as ast
+from .bibliography import Bibliography
+from .citation_style import citation_names, citation_year, format_annex
+from .signatories import Signatory
+from .sources import Sources
+
+DEFAULT_TITLES = {
+    "signatories-title": "Signatories",
+    "organizations-title": "Organizations",
+    "individuals-title": "Individuals",
+    "annex-title": "Annex: Relevant reading",
+}
+# Columns for the print layout: organization names are long, people's short.
+PRINT_COLUMNS = {"organization": 2, "individual": 3}
+
+
+def reference_id(key: str) -> str:
+    """The anchor of a reference in the annex, safe as an HTML id and a Typst label."""
+    return "ref-" + re.sub(r"[^A-Za-z0-9_.-]", "-", key)
+
+
+def assemble_document(sources: Sources) -> dict:
+    """The assembled pandoc document. Call only when the checks found no error."""
+    declaration = sources.declaration
+    assert declaration is not None, "assemble_document needs a loaded declaration"
+    meta = dict(declaration.ast["meta"])
+    blocks = ast.replace_inlines(
+        declaration.ast["blocks"],
+        lambda node, in_note: _render_citation(node, in_note, sources.bibliography)
+        if node["t"] == "Cite"
+        else None,
+    )
+    titles = {key: ast.meta_text(meta, key) or default for key, default in DEFAULT_TITLES.items()}
+    blocks += signatory_section(sources.signatories, titles)
+    blocks += annex_section(sources.bibliography, titles["annex-title"])
+    meta["source-date-epoch"] = {"t": "MetaString", "c": str(source_date_epoch(ast.meta_text(meta, "date")))}
+    return {"pandoc-api-version": declaration.ast["pandoc-api-version"], "meta": meta, "blocks": blocks}
+
+
+def _render_citation(node: ast.Node, in_note: bool, bibliography: Bibliography) -> list[ast.Node]:
+    """A Cite node as linked author-date text.
+
+    In the body a parenthetical citation gets parentheses; inside a footnote it
+    does not, since the note already sets it apart ("Ayvazyan, 2019; ...").
+    """
+    citations, _original = node["c"]
+    rendered: list[list[ast.Node]] = []
+    parenthetical = False
+    for citation in citations:
+        reference = bibliography.get(citation["citationId"])
+        assert reference is not None, f"unknown key {citation['citationId']} passed the checks"
+        names, year = citation_names(reference), citation_year(reference)
+        mode = citation["citationMode"]["t"]
+        suffix = citation["citationSuffix"]
+        if mode == "AuthorInText":
+            core = ast.text_inlines(f"{names} ({year}") + suffix + [ast.text_inlines(")")[0]]
+            suffix = []
+        elif mode == "SuppressAuthor":
+            core = ast.text_inlines(year)
+            parenthetical = True
+        else:
+            core = ast.text_inlines(f"{names}, {year}")
+            parenthetical = True
+        prefix = citation["citationPrefix"]
+        parts = (prefix + [{"t": "Space"}] if prefix else []) + [ast.link(core, "#" + reference_id(reference.key))]
+        rendered.append(parts + suffix)
+    inlines: list[ast.Node] = []
+    for number, parts in enumerate(rendered):
+        if number:
+            inlines += [{"t": "Str", "c": ";"}, {"t": "Space"}]
+        inlines += parts
+    if parenthetical and not in_note:
+        inlines = [{"t": "Str", "c": "("}, *inlines, {"t": "Str", "c": ")"}]
+    return [ast.span(inlines, classes=("citation",))]
+
+
+def _signatory_inlines(signatory: Signatory) -> list[ast.Node]:
+    inlines = [ast.span(ast.text_inlines(signatory.name), classes=("signatory-name",))]
+    details = ", ".join(filter(None, (signatory.affiliation, signatory.country)))
+    if details:
+        inlines += [{"t": "Space"}, ast.span(ast.text_inlines(f"({details})"), classes=("signatory-details",))]
+    return inlines
+
+
+def signatory_section(signatories: tuple[Signatory, ...], titles: dict[str, str]) -> list[ast.Node]:
+    blocks = [
+        ast.raw_block("typst", "#pagebreak(weak: true)"),
+        ast.header(1, "signatories", titles["signatories-title"]),
+    ]
+    for kind, title_key in (("organization", "organizations-title"), ("individual", "individuals-title")):
+        members = [s for s in signatories if s.kind == kind]
+        if not members:
+            continue
+        items = [[ast.plain(_signatory_inlines(s))] for s in members]
+        blocks += [
+            ast.header(2, kind + "s", titles[title_key]),
+            ast.div(
+                [
+                    ast.raw_block("typst", f"#signatory-columns({PRINT_COLUMNS[kind]})["),
+                    ast.bullet_list(items),
+                    ast.raw_block("typst", "]"),
+                ],
+                classes=("signatories", kind + "s"),
+            ),
+        ]
+    return blocks
+
+
+def annex_section(bibliography: Bibliography, title: str) -> list[ast.Node]:
+    entries = [
+        ast.div([ast.para(inlines)], identifier=reference_id(key), classes=("reference",))
+        for key, inlines in format_annex(bibliography)
+    ]
+    return [
+        ast.header(1, "annex", title),
+        ast.div(
+            [ast.raw_block("typst", "#annex["), *entries, ast.raw_block("typst", "]")],
+            classes=("references",),
+        ),
+    ]
+
+
+_DATE_FORMATS = ("%B %Y", "%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%Y-%m", "%Y")
+
+
+def source_date_epoch(date_text: str | None) -> int:
+    """The timestamp every output carries: the document's own date, never the clock.
+
+    "October 2024" -> 2024-10-01T00:00:00Z. Without a readable date: 0 (1970).
+    """
+    if date_text:
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(date_text.strip(), fmt)
+            except ValueError:
+                continue
+            return calendar.timegm(parsed.replace(tzinfo=timezone.utc).timetuple())
+    return 0

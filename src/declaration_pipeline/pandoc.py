@@ -1,0 +1,81 @@
+"""The one place that runs pandoc.
+
+pypandoc-binary ships (and so pins) the pandoc executable; we take its path
+from pypandoc and run it ourselves, with an argument list (never a shell
+string), a controlled environment and `--sandbox`, so that a document cannot
+make pandoc read files or fetch URLs. Failures become `PipelineError`s that
+say which file was being processed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from .diagnostics import PipelineError
+
+MARKDOWN_FORMAT = "markdown-implicit_figures"
+
+
+@cache
+def pandoc_executable() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None = None) -> bytes:
+    env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "TMPDIR")}
+    env["LANG"] = env["LC_ALL"] = "C.UTF-8"
+    if source_date_epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    try:
+        completed = subprocess.run(
+            [pandoc_executable(), "--sandbox", *args],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+    except OSError as exc:
+        raise PipelineError(f"{what}: cannot run pandoc: {exc}") from exc
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip()
+        raise PipelineError(f"{what}: pandoc failed (exit {completed.returncode}): {message}")
+    return completed.stdout
+
+
+def markdown_to_ast(text: str, display_path: str) -> dict:
+    """Parse Markdown (front matter included) into pandoc's JSON AST."""
+    output = _run(
+        ["--from", MARKDOWN_FORMAT, "--to", "json"],
+        text.encode("utf-8"),
+        f"{display_path}: parsing Markdown",
+    )
+    return json.loads(output)
+
+
+def write_format(
+    ast: dict,
+    to: str,
+    what: str,
+    *,
+    args: tuple[str, ...] = (),
+    source_date_epoch: int | None = None,
+    output_path: Path | None = None,
+) -> bytes:
+    """Render the assembled AST with one pandoc writer.
+
+    Binary formats (docx) need `output_path`; text formats are returned.
+    """
+    command = ["--from", "json", "--to", to, *args]
+    if output_path is not None:
+        command += ["--output", str(output_path)]
+    return _run(command, json.dumps(ast).encode("utf-8"), what, source_date_epoch)
+
+
+def default_data_file(name: str) -> bytes:
+    return _run(["--print-default-data-file", name], b"", f"reading pandoc's default {name}")

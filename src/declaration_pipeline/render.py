@@ -1,0 +1,156 @@
+"""The writers: the assembled document to HTML, DOCX and PDF.
+
+This is the edge where subprocesses run and files are written. Every output
+is written to a temporary file beside its target and renamed into place, so a
+failed or killed build never leaves a half-written file under the final name
+and the last good output survives.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from . import pandoc
+from .diagnostics import PipelineError
+from .pandoc_ast import meta_text
+
+TEMPLATES = resources.files(__package__) / "templates"
+PDF_STANDARDS = ("a-2b", "ua-1")
+# A4 in twentieths of a point, with 25 mm margins; the schema wants these after footnotePr.
+A4_SECTION = (
+    b'<w:pgSz w:w="11906" w:h="16838" />'
+    b'<w:pgMar w:top="1418" w:right="1418" w:bottom="1418" w:left="1418" '
+    b'w:header="709" w:footer="709" w:gutter="0" /></w:sectPr>'
+)
+
+
+def template_path(name: str) -> Path:
+    return Path(str(TEMPLATES / name))
+
+
+def read_document(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"{path}: cannot read the assembled document: {exc}") from exc
+
+
+def write_document(document: dict, output: Path) -> None:
+    write_atomically(output, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def _epoch(document: dict) -> int:
+    return int(meta_text(document["meta"], "source-date-epoch") or 0)
+
+
+def render_html(document: dict, output: Path) -> None:
+    html = pandoc.write_format(
+        document,
+        "html5",
+        f"{output}: writing HTML",
+        args=(
+            "--standalone",
+            "--template",
+            str(template_path("declaration.html")),
+            "--shift-heading-level-by=1",
+            "--section-divs",
+            "--wrap=none",
+        ),
+        source_date_epoch=_epoch(document),
+    )
+    write_atomically(output, html)
+
+
+def render_docx(document: dict, output: Path) -> None:
+    with _temporary_path(output, ".reference.docx") as reference_doc:
+        reference_doc.write_bytes(a4_reference_docx())
+        with _temporary_path(output, ".docx") as partial:
+            pandoc.write_format(
+                document,
+                "docx",
+                f"{output}: writing DOCX",
+                args=("--reference-doc", str(reference_doc)),
+                source_date_epoch=_epoch(document),
+                output_path=partial,
+            )
+            _replace(partial, output)
+
+
+def a4_reference_docx() -> bytes:
+    """pandoc's own reference.docx with its page set to A4 instead of US Letter."""
+    original = zipfile.ZipFile(io.BytesIO(pandoc.default_data_file("reference.docx")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as patched:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "word/document.xml":
+                data = re.sub(rb"<w:pgSz [^>]*/>|<w:pgMar [^>]*/>", b"", data)
+                data = data.replace(b"</w:sectPr>", A4_SECTION)
+            patched.writestr(info, data)
+    return buffer.getvalue()
+
+
+def typst_markup(document: dict) -> str:
+    return pandoc.write_format(
+        document,
+        "typst",
+        "writing Typst markup",
+        args=("--standalone", "--template", str(template_path("declaration.typ")), "--wrap=none"),
+    ).decode("utf-8")
+
+
+def render_pdf(document: dict, output: Path) -> None:
+    import typst
+
+    markup = typst_markup(document)
+    meta = document["meta"]
+    metadata = {
+        "author": [meta_text(meta, "author")] if meta_text(meta, "author") else [],
+        "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
+    }
+    # An empty root: the document can read no file of the build machine.
+    with tempfile.TemporaryDirectory(prefix="typst-root-") as root:
+        try:
+            pdf = typst.compile(
+                markup.encode("utf-8"),
+                root=root,
+                ignore_system_fonts=True,
+                pdf_standards=list(PDF_STANDARDS),
+                timestamp=_epoch(document),
+                sys_inputs={"metadata": json.dumps(metadata)},
+            )
+        except typst.TypstError as exc:
+            raise PipelineError(f"{output}: Typst could not compile the PDF: {exc}") from exc
+    write_atomically(output, pdf)
+
+
+def write_atomically(output: Path, data: bytes) -> None:
+    with _temporary_path(output, output.suffix) as partial:
+        partial.write_bytes(data)
+        _replace(partial, output)
+
+
+@contextmanager
+def _temporary_path(output: Path, suffix: str):  # type: ignore[no-untyped-def]
+    """A fresh temporary file next to `output`, removed afterwards unless renamed."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=suffix + ".partial", dir=output.parent)
+    os.close(handle)
+    path = Path(name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _replace(partial: Path, output: Path) -> None:
+    os.chmod(partial, 0o644)
+    os.replace(partial, output)

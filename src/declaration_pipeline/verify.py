@@ -1,0 +1,441 @@
+"""Reading each output back with a real parser and comparing it with the sources.
+
+"It built" is not "it is right": a template change can drop a footnote or a
+column can swallow a name. Each reader extracts what a reader of the output
+would get (text, headings, footnotes, links), and `compare_content` checks it
+against what the sources say must be there. Format-specific checks cover what
+only that format has (PDF fonts and standards, DOCX parts, HTML links).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import pandoc_ast as ast
+from .diagnostics import Diagnostic, PipelineError, error
+from .signatories import Signatory, load_signatories
+from .sources import SIGNATORIES
+
+A4_POINTS = (595.28, 841.89)
+_RAW_SYNTAX = re.compile(r"\[@|\[\^|(?<![\w.@/\\])@[A-Za-z_][\w:.#$%&\-+?<>~/]*\w")
+
+
+@dataclass
+class Extracted:
+    """What a reader gets from one output."""
+
+    text: str
+    headings: list[str]
+    footnotes: list[str]
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Expected:
+    headings: tuple[str, ...]
+    footnotes: tuple[str, ...]
+    annex: tuple[str, ...]
+    citations: tuple[str, ...]
+    signatories: tuple[str, ...]
+    other_text: str  # everything but the signatory lists, to count names that occur in it
+
+
+def squash(text: str) -> str:
+    """Text with line breaks, hyphenation and spacing removed, for layout-independent comparison."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return re.sub(r"[\s\-\u2010\u2011\u00a0]+", "", text)
+
+
+def signatory_display(signatory: Signatory) -> str:
+    details = ", ".join(filter(None, (signatory.affiliation, signatory.country)))
+    return f"{signatory.name} ({details})" if details else signatory.name
+
+
+def expectations(root: Path, document: dict) -> Expected:
+    signatories, problems = load_signatories(root / SIGNATORIES, SIGNATORIES)
+    if problems:
+        raise PipelineError(f"{SIGNATORIES}: cannot verify outputs, the sources have errors")
+    headings, footnotes, annex, citations, other = [], [], [], [], []
+    for node in ast.walk(document["blocks"]):
+        kind = node["t"]
+        if kind == "Header":
+            headings.append(ast.stringify(node))
+        elif kind == "Note":
+            footnotes.append(ast.stringify(node["c"]))
+        elif kind == "Span" and "citation" in node["c"][0][1]:
+            citations.append(ast.stringify(node))
+        elif kind == "Div" and "reference" in node["c"][0][1]:
+            annex.append(ast.stringify(node))
+    for block in document["blocks"]:
+        if not (block["t"] == "Div" and "signatories" in block["c"][0][1]):
+            other.append(ast.stringify(block))
+    for node in ast.walk(document["blocks"]):
+        if node["t"] == "Note":
+            other.append(ast.stringify(node["c"]))
+    for key in ("title", "subtitle", "date"):
+        other.append(ast.meta_text(document["meta"], key) or "")
+    return Expected(
+        tuple(headings),
+        tuple(footnotes),
+        tuple(annex),
+        tuple(citations),
+        tuple(signatory_display(s) for s in signatories),
+        "\n".join(other),
+    )
+
+
+def compare_content(path: str, expected: Expected, extracted: Extracted) -> list[Diagnostic]:
+    """Checks every output must pass, whatever its format."""
+    problems: list[Diagnostic] = []
+
+    def problem(code: str, message: str) -> None:
+        problems.append(error(path, 1, 1, code, message))
+
+    text = squash(extracted.text)
+    if not text:
+        problem("verify-no-text", "no text could be extracted")
+        return problems
+
+    found_headings = [squash(h) for h in extracted.headings]
+    for heading in expected.headings:
+        if squash(heading) not in found_headings:
+            problem("verify-heading", f'heading "{heading}" is missing or not marked as a heading')
+
+    other = squash(expected.other_text)
+    entries = [squash(name) for name in expected.signatories]
+    for name, entry in zip(expected.signatories, entries):
+        wanted = other.count(entry) + sum(candidate.count(entry) for candidate in entries)
+        found = text.count(entry)
+        if found != wanted:
+            how = "missing" if found < wanted else "printed more than once"
+            problem("verify-signatory", f'signatory "{name}" is {how} ({found} found, {wanted} expected)')
+
+    if len(extracted.footnotes) != len(expected.footnotes):
+        problem(
+            "verify-footnote",
+            f"{len(extracted.footnotes)} footnotes found, {len(expected.footnotes)} expected",
+        )
+    found_notes = [squash(note) for note in extracted.footnotes]
+    for note in expected.footnotes:
+        if not any(squash(note) in found for found in found_notes):
+            problem("verify-footnote", f'footnote "{note[:60]}" is missing or not a real footnote')
+
+    for entry in expected.annex:
+        if squash(entry) not in text:
+            problem("verify-annex", f'annex entry "{entry[:60]}" is missing')
+    for citation in expected.citations:
+        if squash(citation) not in text:
+            problem("verify-citation", f'citation "{citation}" is missing')
+
+    leftover = _RAW_SYNTAX.search(extracted.text)
+    if leftover:
+        problem("verify-raw-syntax", f'leftover Markdown or citation syntax "{leftover.group(0)}"')
+    return problems + extracted.problems
+
+
+def verify_output(output_format: str, root: Path, document: dict, output: Path) -> list[Diagnostic]:
+    if not output.exists():
+        return [error(str(output), 1, 1, "verify-missing-output", "output file does not exist")]
+    reader = {"html": read_html, "docx": read_docx, "pdf": read_pdf}[output_format]
+    extracted = reader(output, document)
+    return compare_content(str(output), expectations(root, document), extracted)
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def read_pdf(path: Path, document: dict) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    where = str(path)
+    try:
+        reader = PdfReader(path)
+        pages = list(reader.pages)
+    except (PdfReadError, OSError, ValueError) as exc:
+        return Extracted("", [], [], [error(where, 1, 1, "verify-pdf-unreadable", f"not a readable PDF: {exc}")])
+    problems: list[Diagnostic] = []
+
+    def problem(code: str, message: str) -> None:
+        problems.append(error(where, 1, 1, code, message))
+
+    for number, page in enumerate(pages, 1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        if abs(width - A4_POINTS[0]) > 1 or abs(height - A4_POINTS[1]) > 1:
+            problem("verify-page-size", f"page {number} is {width:.0f}x{height:.0f} pt, not A4")
+            break
+    for font in sorted(_unembedded_fonts(pages)):
+        problem("verify-font-embedded", f"font {font} is not embedded")
+
+    catalog = reader.trailer["/Root"]
+    title = (reader.metadata or {}).get("/Title")
+    expected_title = ast.meta_text(document["meta"], "title")
+    if title != expected_title:
+        problem("verify-metadata", f"PDF title is {title!r}, expected {expected_title!r}")
+    lang = ast.meta_text(document["meta"], "lang")
+    if str(catalog.get("/Lang", "")) != (lang or ""):
+        problem("verify-metadata", f"PDF language is {catalog.get('/Lang')!r}, expected {lang!r}")
+    if "/StructTreeRoot" not in catalog:
+        problem("verify-pdf-tagged", "PDF has no structure tree (not tagged)")
+    preferences = catalog.get("/ViewerPreferences", {})
+    if not preferences.get("/DisplayDocTitle"):
+        problem("verify-metadata", "viewers are not told to display the document title")
+    xmp = catalog["/Metadata"].get_object().get_data().decode("utf-8", "replace") if "/Metadata" in catalog else ""
+    if "<pdfaid:part>2</pdfaid:part>" not in xmp:
+        problem("verify-pdf-standard", "no PDF/A-2 identification in the XMP metadata")
+    if "<pdfuaid:part>1</pdfuaid:part>" not in xmp:
+        problem("verify-pdf-standard", "no PDF/UA-1 identification in the XMP metadata")
+
+    headings = [title for title, _depth in _outline(reader.outline)]
+    links = _internal_links(pages)
+    citations = sum(1 for node in ast.walk(document["blocks"]) if node["t"] == "Span" and "citation" in node["c"][0][1])
+    citation_links = sum(1 for node in ast.walk(document["blocks"]) if node["t"] == "Link" and node["c"][2][0].startswith("#ref-"))
+    if citations and links < citation_links:
+        problem("verify-links", f"{links} internal links found, {citation_links} citations link to the annex")
+
+    text = "\n".join(page.extract_text() or "" for page in pages)
+    notes = _pdf_footnotes(reader)
+    return Extracted(text, headings, notes, problems)
+
+
+def _outline(items: Iterable, depth: int = 1) -> Iterable[tuple[str, int]]:
+    for item in items:
+        if isinstance(item, list):
+            yield from _outline(item, depth + 1)
+        else:
+            yield str(item.title), depth
+
+
+def _unembedded_fonts(pages: list) -> set[str]:
+    missing = set()
+    for page in pages:
+        resources = page.get("/Resources") or {}
+        fonts = resources.get("/Font") or {}
+        for font_ref in fonts.values():
+            font = font_ref.get_object()
+            descendants = font.get("/DescendantFonts")
+            faces = [d.get_object() for d in descendants] if descendants else [font]
+            for face in faces:
+                descriptor = face.get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor else {}
+                if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    missing.add(str(face.get("/BaseFont", "?")))
+    return missing
+
+
+def _internal_links(pages: list) -> int:
+    count = 0
+    for page in pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            action = annotation.get("/A")
+            action = action.get_object() if action else {}
+            if "/Dest" in annotation or action.get("/S") == "/GoTo":
+                count += 1
+    return count
+
+
+def _pdf_footnotes(reader) -> list[str]:  # type: ignore[no-untyped-def]
+    """Text of each footnote, from the structure tree: a real footnote is tagged as a note."""
+    catalog = reader.trailer["/Root"]
+    if "/StructTreeRoot" not in catalog:
+        return []
+    notes: list[str] = []
+    page_texts: dict[int, dict[int, str]] = {}
+    stack = [catalog["/StructTreeRoot"].get_object()]
+    while stack:
+        element = stack.pop()
+        if not hasattr(element, "get"):
+            continue
+        if element.get("/S") in ("/Note", "/FENote"):
+            notes.append(_structure_text(element, reader, page_texts))
+            continue
+        kids = element.get("/K")
+        if kids is None:
+            continue
+        kids = kids if isinstance(kids, list) else [kids]
+        stack.extend(kid.get_object() if hasattr(kid, "get_object") else kid for kid in reversed(kids))
+    return notes
+
+
+def _structure_text(element, reader, cache) -> str:  # type: ignore[no-untyped-def]
+    """The text of a structure element, by its marked-content ids on its page."""
+    from pypdf.generic import DictionaryObject
+
+    ids_by_page: dict[int, list[int]] = {}
+    stack = [(element, element.get("/Pg"))]
+    while stack:
+        node, page = stack.pop()
+        if isinstance(node, int):
+            if page is not None:
+                ids_by_page.setdefault(page.idnum, []).append(node)
+            continue
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, DictionaryObject):
+            page = node.get("/Pg", page)
+            if "/MCID" in node:
+                stack.append((int(node["/MCID"]), page))
+                continue
+            kids = node.get("/K")
+            if kids is None:
+                continue
+            kids = kids if isinstance(kids, list) else [kids]
+            stack.extend((kid, page) for kid in reversed(kids))
+        elif isinstance(node, int) and page is not None:
+            ids_by_page.setdefault(page.idnum, []).append(node)
+    parts = []
+    for page_id, ids in ids_by_page.items():
+        texts = cache.get(page_id)
+        if texts is None:
+            texts = cache[page_id] = _marked_content_texts(reader, page_id)
+        parts += [texts.get(mcid, "") for mcid in sorted(ids)]
+    return "".join(parts)
+
+
+def _marked_content_texts(reader, page_id: int) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    for page in reader.pages:
+        if page.indirect_reference.idnum != page_id:
+            continue
+        texts: dict[int, str] = {}
+        current: list[int | None] = [None]
+        depth_ids: list[int | None] = []
+
+        def visitor(text, cm, tm, font_dict, font_size):  # type: ignore[no-untyped-def]
+            mcid = next((i for i in reversed(depth_ids) if i is not None), None)
+            if mcid is not None:
+                texts[mcid] = texts.get(mcid, "") + text
+
+        def operator_before(operator, operands, cm, tm):  # type: ignore[no-untyped-def]
+            if operator == b"BDC":
+                properties = operands[1] if len(operands) > 1 else {}
+                mcid = properties.get("/MCID") if hasattr(properties, "get") else None
+                depth_ids.append(int(mcid) if mcid is not None else None)
+            elif operator == b"BMC":
+                depth_ids.append(None)
+            elif operator == b"EMC" and depth_ids:
+                depth_ids.pop()
+
+        del current
+        page.extract_text(visitor_text=visitor, visitor_operand_before=operator_before)
+        return texts
+    return {}
+
+
+# ---------------------------------------------------------------- DOCX
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def read_docx(path: Path, document: dict) -> Extracted:
+    import docx
+    from lxml import etree
+
+    where = str(path)
+    try:
+        word = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises many types for a broken package
+        return Extracted("", [], [], [error(where, 1, 1, "verify-docx-unreadable", f"python-docx cannot open it: {exc}")])
+    problems: list[Diagnostic] = []
+
+    def problem(code: str, message: str) -> None:
+        problems.append(error(where, 1, 1, code, message))
+
+    paragraphs = list(word.paragraphs)
+    headings = [p.text for p in paragraphs if p.style is not None and p.style.name.startswith("Heading")]
+    with zipfile.ZipFile(path) as package:
+        names = set(package.namelist())
+        notes: list[str] = []
+        if "word/footnotes.xml" in names:
+            root = etree.fromstring(package.read("word/footnotes.xml"))
+            for note in root.iter(f"{_W}footnote"):
+                if note.get(f"{_W}type") in (None, "normal") and int(note.get(f"{_W}id", "0")) > 0:
+                    notes.append("".join(t.text or "" for t in note.iter(f"{_W}t")))
+        else:
+            problem("verify-docx-footnotes", "the package has no footnotes part (word/footnotes.xml)")
+        body = etree.fromstring(package.read("word/document.xml"))
+    text = "\n".join("".join(t.text or "" for t in p.iter(f"{_W}t")) for p in body.iter(f"{_W}p"))
+
+    for section in word.sections:
+        width, height = section.page_width, section.page_height
+        if width is None or height is None or abs(width.pt - A4_POINTS[0]) > 1 or abs(height.pt - A4_POINTS[1]) > 1:
+            problem("verify-page-size", "page size is not A4")
+    expected_title = ast.meta_text(document["meta"], "title")
+    if word.core_properties.title != expected_title:
+        problem("verify-metadata", f"document title is {word.core_properties.title!r}, expected {expected_title!r}")
+    return Extracted(text + "\n" + "\n".join(notes), headings, notes, problems)
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def read_html(path: Path, document: dict) -> Extracted:
+    import html5lib
+
+    where = str(path)
+    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    try:
+        tree = parser.parse(path.read_bytes())
+    except Exception as exc:
+        return Extracted("", [], [], [error(where, 1, 1, "verify-html-unreadable", f"cannot parse: {exc}")])
+    problems: list[Diagnostic] = []
+    for (line, col), code, _data in parser.errors:
+        problems.append(error(where, line, col + 1, "verify-html-parse", f"HTML5 parse error: {code}"))
+
+    def problem(code: str, message: str) -> None:
+        problems.append(error(where, 1, 1, code, message))
+
+    lang = ast.meta_text(document["meta"], "lang")
+    if tree.get("lang") != lang:
+        problem("verify-metadata", f"<html lang> is {tree.get('lang')!r}, expected {lang!r}")
+
+    ids = {element.get("id") for element in tree.iter() if element.get("id")}
+    for element in tree.iter("a"):
+        href = element.get("href") or ""
+        if href.startswith("#") and href[1:] not in ids:
+            problem("verify-links", f'link to "{href}" points at no element')
+
+    for element in tree.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        for attribute in ("src", "href", "srcset", "data", "poster"):
+            value = (element.get(attribute) or "").strip()
+            if not value or (tag == "a" and attribute == "href"):
+                continue
+            problem("verify-external-resource", f"<{tag} {attribute}={value!r}> loads a resource")
+        if tag == "style" and re.search(r"@import|url\(", element.text or ""):
+            problem("verify-external-resource", "a stylesheet imports or loads a resource")
+        if tag == "script":
+            problem("verify-external-resource", "the page has a script")
+
+    levels = []
+    headings = []
+    for element in tree.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if re.fullmatch(r"h[1-6]", tag):
+            levels.append(int(tag[1]))
+            if "title" not in (element.get("class") or "").split():
+                headings.append(_element_text(element))
+    for previous, current in zip([0] + levels, levels):
+        if current > previous + 1:
+            problem("verify-heading-order", f"heading level jumps from h{previous} to h{current}")
+            break
+
+    notes = []
+    section = next((e for e in tree.iter() if e.get("id") == "footnotes"), None)
+    if section is not None:
+        for item in section.iter("li"):
+            if not any((a.get("href") or "").startswith("#fnref") for a in item.iter("a")):
+                problem("verify-footnote", f'footnote {item.get("id")} has no back-link')
+            notes.append(_element_text(item))
+    body = tree.find("body")
+    return Extracted(_element_text(body) if body is not None else "", headings, notes, problems)
+
+
+def _element_text(element) -> str:  # type: ignore[no-untyped-def]
+    return " ".join("".join(element.itertext()).split())
