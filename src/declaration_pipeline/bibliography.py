@@ -15,7 +15,7 @@ from pathlib import Path
 import pybtex.errors
 from pybtex.database import BibliographyData, Entry
 from pybtex.database.input.bibtex import Parser
-from pybtex.scanner import PybtexSyntaxError
+from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
 from .diagnostics import Diagnostic, error
 from .source_text import LineIndex, read_source
@@ -45,6 +45,9 @@ class Reference:
 @dataclass(frozen=True)
 class Bibliography:
     references: tuple[Reference, ...]
+    # False when the file could not be read at all: checks that compare
+    # against its keys would only repeat that one problem.
+    readable: bool = True
 
     def keys(self) -> set[str]:
         return {reference.key for reference in self.references}
@@ -59,7 +62,7 @@ class Bibliography:
 def load_bibliography(path: Path, display_path: str) -> tuple[Bibliography, list[Diagnostic]]:
     source, diagnostics = read_source(path, display_path)
     if source is None:
-        return Bibliography(()), diagnostics
+        return Bibliography((), readable=False), diagnostics
     return parse_bibliography(source.text, display_path)
 
 
@@ -69,14 +72,18 @@ def parse_bibliography(text: str, display_path: str) -> tuple[Bibliography, list
     diagnostics = _duplicate_keys(heads, display_path)
     duplicate_positions = {(d.line, d.col) for d in diagnostics}
 
-    data, syntax_problems = _parse_with_pybtex(text, display_path)
+    data, syntax_problems = _parse_with_pybtex(text, display_path, heads)
     diagnostics += syntax_problems
+    broken_lines = {d.line for d in syntax_problems}
 
     references = []
     seen: set[str] = set()
-    for entry_type, key, line, col, field_lines in heads:
+    for number, (entry_type, key, line, col, field_lines) in enumerate(heads):
         if (line, col) in duplicate_positions or key.lower() in seen:
             continue
+        next_line = heads[number + 1][2] if number + 1 < len(heads) else float("inf")
+        if any(line <= broken < next_line for broken in broken_lines):
+            continue  # pybtex kept a fragment of an entry with a syntax error
         seen.add(key.lower())
         entry = data.entries.get(key)
         if entry is None:
@@ -129,7 +136,7 @@ def _duplicate_keys(heads: list, display_path: str) -> list[Diagnostic]:
     return diagnostics
 
 
-def _parse_with_pybtex(text: str, display_path: str) -> tuple[BibliographyData, list[Diagnostic]]:
+def _parse_with_pybtex(text: str, display_path: str, heads: list) -> tuple[BibliographyData, list[Diagnostic]]:
     parser = Parser()
     with pybtex.errors.capture() as captured:
         try:
@@ -140,7 +147,19 @@ def _parse_with_pybtex(text: str, display_path: str) -> tuple[BibliographyData, 
     diagnostics = []
     for problem in captured:
         message = str(problem)
-        if isinstance(problem, PybtexSyntaxError):
+        if isinstance(problem, PrematureEOF) and heads:
+            # The file ended inside an entry: point at the entry, not at the end of the file.
+            _type, key, line, col, _fields = heads[-1]
+            diagnostics.append(
+                error(
+                    display_path,
+                    line,
+                    col,
+                    "bib-syntax",
+                    f'BibTeX syntax error: entry "{key}" is never closed; check that its braces balance',
+                )
+            )
+        elif isinstance(problem, PybtexSyntaxError):
             line = problem.lineno or 1
             message = message.split(": ", 1)[-1]
             diagnostics.append(error(display_path, line, 1, "bib-syntax", f"BibTeX syntax error: {message}"))

@@ -85,7 +85,11 @@ def render_docx(document: dict, output: Path) -> None:
 
 
 def a4_reference_docx() -> bytes:
-    """pandoc's own reference.docx with its page set to A4 instead of US Letter."""
+    """pandoc's own reference.docx with its page set to A4 instead of US Letter.
+
+    pandoc stamps the default reference.docx with the current time, and some of
+    its parts reach the output as they are: every entry gets a fixed date here.
+    """
     original = zipfile.ZipFile(io.BytesIO(pandoc.default_data_file("reference.docx")))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as patched:
@@ -94,7 +98,10 @@ def a4_reference_docx() -> bytes:
             if info.filename == "word/document.xml":
                 data = re.sub(rb"<w:pgSz [^>]*/>|<w:pgMar [^>]*/>", b"", data)
                 data = data.replace(b"</w:sectPr>", A4_SECTION)
-            patched.writestr(info, data)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            patched.writestr(entry, data)
     return buffer.getvalue()
 
 

@@ -19,7 +19,8 @@ def run_checks(sources: Sources) -> list[Diagnostic]:
     if sources.declaration is not None:
         diagnostics += check_front_matter(sources.declaration)
         diagnostics += check_footnotes(sources.declaration)
-        diagnostics += check_citations(sources.declaration, sources.bibliography)
+        if sources.bibliography.readable:
+            diagnostics += check_citations(sources.declaration, sources.bibliography)
     return diagnostics
 
 

@@ -1,0 +1,56 @@
+"""Shared fixtures: a built copy of the project, and the golden-file switch."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_FILES = ("dodo.py", "declaration.md", "references.bib", "signatories.yaml")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/cases/*/expected.txt from the current diagnostics",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def copy_project(destination: Path) -> Path:
+    """The project as a fresh checkout would have it, without build outputs or doit state."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(ROOT / name, destination / name)
+    shutil.copytree(
+        ROOT / "src", destination / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    return destination
+
+
+def run_doit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "doit", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own sources, built once with plain `doit` in a temporary directory."""
+    project = copy_project(tmp_path_factory.mktemp("built") / "project")
+    result = run_doit(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
