@@ -19,6 +19,8 @@ BUILD = Path("build")
 SOURCES = ["declaration.md", "references.bib", "signatories.yaml"]
 DOCUMENT = str(BUILD / "declaration.json")
 OUTPUTS = {fmt: str(BUILD / f"declaration.{fmt}") for fmt in ("html", "docx", "pdf")}
+TYPST_MARKUP = str(BUILD / "declaration.typ")
+PREVIEW = str(BUILD / "preview")
 TEMPLATE = {
     "html": [str(PACKAGE / "templates/declaration.html")],
     "docx": [],
@@ -38,7 +40,7 @@ VERIFICATION = ASSEMBLY + ["verify"]
 TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex")}
 
 DOIT_CONFIG = {
-    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify"],
+    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify", "preview"],
     "backend": "json",
     "dep_file": ".doit.json",
     "verbosity": 2,
@@ -85,11 +87,12 @@ def task_assemble():
 
 
 def _render_task(fmt: str, doc: str):
+    extra_targets = [TYPST_MARKUP] if fmt == "pdf" else []
     return {
         "doc": doc,
-        "actions": [(_action("render"), [fmt, DOCUMENT, OUTPUTS[fmt]])],
+        "actions": [(_action("render"), [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets])],
         "file_dep": [DOCUMENT] + TEMPLATE[fmt] + _modules(RENDERING),
-        "targets": [OUTPUTS[fmt]],
+        "targets": [OUTPUTS[fmt], *extra_targets],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": True,
     }
@@ -106,7 +109,7 @@ def task_docx():
 
 
 def task_pdf():
-    """Render build/declaration.pdf, the print edition (pandoc -> Typst, PDF/A-2b + PDF/UA-1)."""
+    """Render build/declaration.pdf, the print edition (pandoc -> Typst, PDF/A-2b + PDF/UA-1), and its .typ."""
     return _render_task("pdf", task_pdf.__doc__)
 
 
@@ -120,3 +123,20 @@ def task_verify():
             "file_dep": SOURCES + [DOCUMENT, output] + _modules(VERIFICATION),
             "uptodate": [config_changed(TOOL_VERSIONS)],
         }
+
+
+def task_preview():
+    """Write build/preview/: a PNG of every PDF page and screenshots of the web page."""
+    return {
+        "actions": [(_action("preview"), [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"], PREVIEW])],
+        "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + _modules(RENDERING + ["preview"]),
+        "targets": [PREVIEW],
+        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "clean": [(_remove_tree, [PREVIEW])],
+    }
+
+
+def _remove_tree(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

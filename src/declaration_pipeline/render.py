@@ -114,29 +114,41 @@ def typst_markup(document: dict) -> str:
     ).decode("utf-8")
 
 
-def render_pdf(document: dict, output: Path) -> None:
+def render_pdf(document: dict, output: Path, markup_output: Path | None = None) -> None:
+    """The print PDF; `markup_output` also keeps the Typst markup, for previews and debugging."""
+    markup = typst_markup(document)
+    pdf = compile_typst(markup, document, "pdf", f"{output}: Typst could not compile the PDF")
+    if markup_output is not None:
+        write_atomically(markup_output, markup.encode("utf-8"))
+    write_atomically(output, pdf)
+
+
+def compile_typst(markup: str, document: dict, output_format: str, what: str, ppi: float | None = None):  # type: ignore[no-untyped-def]
+    """Compile Typst markup: bytes for a PDF, a list of PNG bytes (one per page) for "png"."""
     import typst
 
-    markup = typst_markup(document)
     meta = document["meta"]
     metadata = {
         "author": [meta_text(meta, "author")] if meta_text(meta, "author") else [],
         "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
     }
-    # An empty root: the document can read no file of the build machine.
+    options = {"pdf_standards": list(PDF_STANDARDS)} if output_format == "pdf" else {"ppi": ppi}
+    # An empty root: the document can read no file of the build machine. No system
+    # fonts: the fonts built into Typst are the same on every machine.
     with tempfile.TemporaryDirectory(prefix="typst-root-") as root:
         try:
-            pdf = typst.compile(
+            result = typst.compile(
                 markup.encode("utf-8"),
                 root=root,
+                format=output_format,
                 ignore_system_fonts=True,
-                pdf_standards=list(PDF_STANDARDS),
                 timestamp=_epoch(document),
                 sys_inputs={"metadata": json.dumps(metadata)},
+                **options,
             )
         except typst.TypstError as exc:
-            raise PipelineError(f"{output}: Typst could not compile the PDF: {exc}") from exc
-    write_atomically(output, pdf)
+            raise PipelineError(f"{what}: {exc}") from exc
+    return result
 
 
 def write_atomically(output: Path, data: bytes) -> None:

@@ -60,18 +60,32 @@ def assemble(root: str, output: str) -> TaskFailed | None:
     return None
 
 
-def render(output_format: str, document: str, output: str) -> TaskFailed | None:
+def render(output_format: str, document: str, output: str, markup_output: str | None = None) -> TaskFailed | None:
     from . import render as writers
 
-    render_function = {
-        "html": writers.render_html,
-        "docx": writers.render_docx,
-        "pdf": writers.render_pdf,
-    }[output_format]
     try:
-        render_function(writers.read_document(Path(document)), Path(output))
+        assembled = writers.read_document(Path(document))
+        if output_format == "pdf":
+            writers.render_pdf(assembled, Path(output), Path(markup_output) if markup_output else None)
+        elif output_format == "docx":
+            writers.render_docx(assembled, Path(output))
+        else:
+            writers.render_html(assembled, Path(output))
     except PipelineError as exc:
         return TaskFailed(str(exc))
+    return None
+
+
+def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFailed | None:
+    from .preview import write_previews
+    from .render import read_document
+
+    try:
+        notices = write_previews(read_document(Path(document)), Path(markup), Path(html), Path(output_dir))
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
+    for notice in notices:
+        print(notice, file=sys.stderr)
     return None
 
 

@@ -98,8 +98,9 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
 
     text = squash(extracted.text)
     if not text:
-        problem("verify-no-text", "no text could be extracted")
-        return problems
+        if not extracted.problems:
+            problem("verify-no-text", "no text could be extracted")
+        return problems + extracted.problems
 
     found_headings = [squash(h) for h in extracted.headings]
     for heading in expected.headings:

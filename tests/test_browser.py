@@ -1,0 +1,120 @@
+"""The web page in a real browser: Debian's Chromium, driven by Playwright.
+
+A missing browser fails these tests; it never skips them. Install it with
+`apt-get install chromium` (.ci/run does).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from declaration_pipeline.preview import find_chromium
+from declaration_pipeline.signatories import load_signatories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.fail("Chromium is not installed: apt-get install chromium (a missing browser is a failure)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, built_project: Path):  # type: ignore[no-untyped-def]
+    pages = []
+
+    def open_(width: int = 1200, height: int = 900):  # type: ignore[no-untyped-def]
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.console_errors = []
+        page.requests = []
+        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.goto((built_project / "build" / "declaration.html").as_uri())
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
+def _in_viewport(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
+    return page.evaluate(
+        """(selector) => {
+            const box = document.querySelector(selector).getBoundingClientRect();
+            return box.bottom > 0 && box.top < window.innerHeight;
+        }""",
+        selector,
+    )
+
+
+def test_the_page_loads_without_errors_or_network_requests(open_page, built_project: Path) -> None:  # type: ignore[no-untyped-def]
+    page = open_page()
+    assert page.console_errors == []
+    assert page.requests == [(built_project / "build" / "declaration.html").as_uri()]
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_a_footnote_reference_leads_to_the_note_and_back(open_page) -> None:  # type: ignore[no-untyped-def]
+    page = open_page()
+    page.click("a#fnref1")
+    assert page.evaluate("location.hash") == "#fn1"
+    assert _in_viewport(page, "#fn1")
+    page.click("#fn1 a.footnote-back")
+    assert page.evaluate("location.hash") == "#fnref1"
+    assert _in_viewport(page, "#fnref1")
+
+
+def test_a_citation_leads_to_its_annex_entry(open_page) -> None:  # type: ignore[no-untyped-def]
+    page = open_page()
+    page.click('#fn1 a[href="#ref-roggeband2021"]')
+    assert page.evaluate("location.hash") == "#ref-roggeband2021"
+    assert _in_viewport(page, "#ref-roggeband2021")
+    assert "Roggeband, C., & Krizsán, A. (2021)" in page.inner_text("#ref-roggeband2021")
+
+
+def _column_positions(page) -> set[int]:  # type: ignore[no-untyped-def]
+    return set(page.evaluate("[...document.querySelectorAll('.organizations li')].map(li => Math.round(li.getBoundingClientRect().left))"))
+
+
+def test_signatory_columns_reflow_on_a_phone_without_horizontal_scrolling(open_page) -> None:  # type: ignore[no-untyped-def]
+    desktop = open_page(1200, 900)
+    assert len(_column_positions(desktop)) >= 2
+    phone = open_page(375, 800)
+    assert len(_column_positions(phone)) == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_printing_from_the_browser_gives_a_readable_a4_document(open_page) -> None:  # type: ignore[no-untyped-def]
+    page = open_page()
+    reader = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    assert len(reader.pages) > 3
+    box = reader.pages[0].mediabox
+    # Chromium rounds A4 to whole CSS pixels: 794 x 1123 px = 595.5 x 842.25 pt.
+    assert abs(float(box.width) - 595.28) < 1.5 and abs(float(box.height) - 841.89) < 1.5
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "A Civil Society Declaration" in text
+    signatories, _ = load_signatories(ROOT / "signatories.yaml", "signatories.yaml")
+    assert all(" ".join(s.name.split()) in " ".join(text.split()) for s in signatories[:10])
+
+
+def test_previews_hold_one_png_per_pdf_page_and_the_web_page(built_project: Path) -> None:
+    preview = built_project / "build" / "preview"
+    pages = len(PdfReader(built_project / "build" / "declaration.pdf").pages)
+    pngs = sorted(p.name for p in preview.glob("page-*.png"))
+    assert len(pngs) == pages
+    assert all((preview / name).read_bytes().startswith(b"\x89PNG") for name in pngs)
+    assert (preview / "html.png").exists() and (preview / "html-phone.png").exists()

@@ -1,0 +1,121 @@
+"""Each verification must fail on a sabotaged output, and pass on the real one."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from declaration_pipeline import render
+from declaration_pipeline.pandoc_ast import replace_inlines, stringify, text_inlines
+from declaration_pipeline.verify import verify_output
+
+FORMATS = ("html", "docx", "pdf")
+RENDER = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}
+
+
+@pytest.fixture(scope="module")
+def document(built_project: Path) -> dict:
+    return json.loads((built_project / "build" / "declaration.json").read_text(encoding="utf-8"))
+
+
+def codes(built_project: Path, fmt: str, document: dict, output: Path) -> set[str]:
+    return {d.code for d in verify_output(fmt, built_project, document, output)}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_real_outputs_verify_clean(built_project: Path, document: dict, fmt: str) -> None:
+    assert verify_output(fmt, built_project, document, built_project / "build" / f"declaration.{fmt}") == []
+
+
+def _without_first_organization(document: dict) -> dict:
+    sabotaged = copy.deepcopy(document)
+    for block in sabotaged["blocks"]:
+        if block["t"] == "Div" and "organizations" in block["c"][0][1]:
+            bullet_list = next(b for b in block["c"][1] if b["t"] == "BulletList")
+            bullet_list["c"].pop(0)
+            return sabotaged
+    raise AssertionError("no organization list")
+
+
+def _footnotes_as_plain_text(document: dict) -> dict:
+    blocks = replace_inlines(
+        document["blocks"],
+        lambda node, _in_note: text_inlines(" " + stringify(node["c"])) if node["t"] == "Note" else None,
+    )
+    return {**document, "blocks": blocks}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_removed_signatory_is_caught(built_project: Path, document: dict, fmt: str, tmp_path: Path) -> None:
+    output = tmp_path / f"declaration.{fmt}"
+    RENDER[fmt](_without_first_organization(document), output)
+    assert "verify-signatory" in codes(built_project, fmt, document, output)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_footnote_turned_into_plain_text_is_caught(
+    built_project: Path, document: dict, fmt: str, tmp_path: Path
+) -> None:
+    output = tmp_path / f"declaration.{fmt}"
+    RENDER[fmt](_footnotes_as_plain_text(document), output)
+    assert "verify-footnote" in codes(built_project, fmt, document, output)
+
+
+def test_an_unembedded_font_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    writer = PdfWriter(clone_from=PdfReader(built_project / "build" / "declaration.pdf"))
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            for face in font.get_object().get("/DescendantFonts", [font]):
+                descriptor = face.get_object()["/FontDescriptor"].get_object()
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    descriptor.pop(key, None)
+    output = tmp_path / "declaration.pdf"
+    with output.open("wb") as handle:
+        writer.write(handle)
+    assert "verify-font-embedded" in codes(built_project, "pdf", document, output)
+
+
+def _sabotaged_html(built_project: Path, tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    html = (built_project / "build" / "declaration.html").read_text(encoding="utf-8")
+    output = tmp_path / "declaration.html"
+    output.write_text(change(html), encoding="utf-8")
+    return output
+
+
+def test_an_external_stylesheet_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    output = _sabotaged_html(
+        built_project, tmp_path,
+        lambda html: html.replace("</head>", '<link rel="stylesheet" href="https://cdn.example.org/x.css">\n</head>'),
+    )
+    assert "verify-external-resource" in codes(built_project, "html", document, output)
+
+
+def test_a_broken_internal_link_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    output = _sabotaged_html(
+        built_project, tmp_path, lambda html: html.replace('href="#ref-ayvazyan2019"', 'href="#ref-nowhere"', 1)
+    )
+    assert "verify-links" in codes(built_project, "html", document, output)
+
+
+def test_a_missing_footnote_backlink_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    output = _sabotaged_html(
+        built_project, tmp_path, lambda html: re.sub(r'<a href="#fnref1"[^>]*>.*?</a>', "", html, count=1)
+    )
+    assert "verify-footnote" in codes(built_project, "html", document, output)
+
+
+def test_a_docx_without_its_footnotes_part_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    output = tmp_path / "declaration.docx"
+    with zipfile.ZipFile(built_project / "build" / "declaration.docx") as original, zipfile.ZipFile(output, "w") as copy_:
+        for item in original.infolist():
+            if item.filename != "word/footnotes.xml":
+                copy_.writestr(item, original.read(item))
+    found = codes(built_project, "docx", document, output)
+    assert found & {"verify-docx-footnotes", "verify-docx-unreadable"}
+    assert "verify-footnote" in found or "verify-docx-unreadable" in found
