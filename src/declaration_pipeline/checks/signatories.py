@@ -4,10 +4,15 @@ Exact duplicates (same `identity_key`) are errors, reported at the later entry
 and naming the first. Near-duplicates (probably a typo) are warnings. Two
 people who share a name are told apart by different `country` or `affiliation`.
 
-The near-duplicate search must stay fast at 100,000 names, so it never
-compares all pairs: names are blocked by their two rarest words (and short
-names by their first letters), and only names sharing a block are scored,
-with rapidfuzz.
+A near-duplicate is a typo-sized difference: the two names differ in one word,
+and those two words are close (one edit, confirmed by rapidfuzz's ratio), or
+one name has one extra short word ("in", "of"). "Centre for Human Rights" and
+"Centre for Human Rights and Climate Change Research" stay apart.
+
+The search is linear in the number of names, never all pairs: close *words*
+are found once over the vocabulary (symmetric deletion: words that become
+equal after deleting one letter from either), and then, for each name, each
+variant with one word swapped for a close word is looked up in a dictionary.
 """
 
 from __future__ import annotations
@@ -23,14 +28,15 @@ from ..names import fold, identity_key
 from ..signatories import Signatory
 from ..sources import SIGNATORIES
 
-# Scores from fuzz.ratio on identity keys (0-100). 92 flags one or two typos in a
-# name of twenty letters, and leaves "Centre for Human Rights" apart from
-# "Centre for Human Rights and Climate Change Research".
-NEAR_DUPLICATE_SCORE = 92
-BLOCKING_WORDS = 2
-PREFIX_BLOCK_LETTERS = 4
-# Past this size a block is made of very common words only and tells nothing.
-MAX_BLOCK = 2000
+# rapidfuzz ratio (0-100) that two words one edit apart must reach to count as a
+# typo: "Internatonal"/"International" 96, "Anthony"/"Antony" 92, "Spero"/"Sperro"
+# 91. A changed letter in a short word scores lower and is more often a different
+# word: "Dakar"/"Dhaka" 80, "Maria"/"Mario" 80.
+TYPO_WORD_SCORE = 85
+# Shorter words (and most CJK names, written as one short word) differ by one
+# letter far too often for that to mean a typo: "Lab" and "Law", 王伟 and 王芳.
+MIN_TYPO_WORD_LENGTH = 5
+EXTRA_WORD_LETTERS = 3
 
 
 def check_signatories(signatories: Sequence[Signatory]) -> list[Diagnostic]:
@@ -80,53 +86,67 @@ def find_duplicate_signatories(
 
 @dataclass
 class NearDuplicateStats:
-    comparisons: int = 0
+    """Work done by the search: one lookup per candidate variant of a name."""
+
+    lookups: int = 0
 
 
 def find_near_duplicate_signatories(
     signatories: Sequence[Signatory],
 ) -> tuple[list[Diagnostic], NearDuplicateStats]:
-    keys = [_key(s) for s in signatories]
+    words = [_key(s).split() for s in signatories]
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for index, name_words in enumerate(words):
+        by_key[" ".join(name_words)].append(index)
+    close_words = _close_words({word for name_words in words for word in name_words})
+
     stats = NearDuplicateStats()
-    seen_pairs: set[tuple[int, int]] = set()
+    pairs: set[tuple[int, int]] = set()
+    for index, name_words in enumerate(words):
+        for position, word in enumerate(name_words):
+            before, after = name_words[:position], name_words[position + 1 :]
+            variants = [" ".join(before + [other] + after) for other in close_words.get(word, ())]
+            if len(name_words) > 1 and word.isalpha() and len(word) <= EXTRA_WORD_LETTERS:
+                variants.append(" ".join(before + after))
+            for variant in variants:
+                stats.lookups += 1
+                for other_index in by_key.get(variant, ()):
+                    pairs.add((min(index, other_index), max(index, other_index)))
+
     diagnostics = []
-    for members in _blocks(keys):
-        for position, i in enumerate(members):
-            for j in members[position + 1 :]:
-                pair = (i, j) if i < j else (j, i)
-                if pair in seen_pairs or keys[i] == keys[j]:
-                    continue
-                seen_pairs.add(pair)
-                stats.comparisons += 1
-                if fuzz.ratio(keys[i], keys[j], score_cutoff=NEAR_DUPLICATE_SCORE):
-                    earlier, later = signatories[pair[0]], signatories[pair[1]]
-                    if _distinguished(earlier, later):
-                        continue
-                    diagnostics.append(
-                        warning(
-                            SIGNATORIES,
-                            later.line,
-                            later.col,
-                            "signatory-near-duplicate",
-                            f'"{later.name}" looks like "{earlier.name}" (line {earlier.line}); '
-                            "remove one if they are the same, or tell them apart with country: "
-                            "or affiliation:",
-                        )
-                    )
+    for first, second in sorted(pairs):
+        earlier, later = signatories[first], signatories[second]
+        if _distinguished(earlier, later):
+            continue
+        diagnostics.append(
+            warning(
+                SIGNATORIES,
+                later.line,
+                later.col,
+                "signatory-near-duplicate",
+                f'"{later.name}" looks like "{earlier.name}" (line {earlier.line}); '
+                "remove one if they are the same, or tell them apart with country: "
+                "or affiliation:",
+            )
+        )
     return diagnostics, stats
 
 
-def _blocks(keys: list[str]) -> list[list[int]]:
-    frequency: dict[str, int] = defaultdict(int)
-    words_of = [key.split() for key in keys]
-    for words in words_of:
-        for word in set(words):
-            frequency[word] += 1
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, words in enumerate(words_of):
-        rarest = sorted(set(words), key=lambda word: (frequency[word], word))[:BLOCKING_WORDS]
-        for word in rarest:
-            blocks["w:" + word].append(index)
-        if len(words) <= 2:
-            blocks["p:" + keys[index][:PREFIX_BLOCK_LETTERS]].append(index)
-    return [members for members in blocks.values() if 1 < len(members) <= MAX_BLOCK]
+def _close_words(vocabulary: set[str]) -> dict[str, set[str]]:
+    """For each word, the other words of the vocabulary one typo away."""
+    by_deletion: dict[str, list[str]] = defaultdict(list)
+    for word in vocabulary:
+        if len(word) < MIN_TYPO_WORD_LENGTH:
+            continue
+        for variant in {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}:
+            by_deletion[variant].append(word)
+    close: dict[str, set[str]] = defaultdict(set)
+    for group in by_deletion.values():
+        for position, first in enumerate(group):
+            for second in group[position + 1 :]:
+                if first.isdigit() and second.isdigit():
+                    continue  # "Terra-1530" and "Terra-1531" are numbered, not mistyped
+                if fuzz.ratio(first, second, score_cutoff=TYPO_WORD_SCORE):
+                    close[first].add(second)
+                    close[second].add(first)
+    return close
