@@ -26,12 +26,13 @@ TEMPLATE = {
     "docx": [],
     "pdf": [str(PACKAGE / "templates/declaration.typ")],
 }
+FONTS = sorted(str(path) for path in (PACKAGE / "fonts").glob("*.ttf"))
 # The modules each stage runs; changing one rebuilds exactly what depends on it.
 LOADING = ["__init__", "diagnostics", "source_text", "yaml_nodes", "pandoc", "pandoc_ast", "declaration",
            "bibliography", "signatories", "sources", "names", "tasks"]
 CHECKS = LOADING + [f"checks/{name}" for name in
                     ("__init__", "markdown_text", "citations", "footnotes", "bibliography",
-                     "signatories", "front_matter")]
+                     "signatories", "front_matter", "printable")]
 ASSEMBLY = CHECKS + ["assemble", "citation_style", "render"]
 RENDERING = ["__init__", "diagnostics", "pandoc", "pandoc_ast", "render", "tasks"]
 VERIFICATION = ASSEMBLY + ["verify"]
@@ -67,7 +68,7 @@ def task_check():
     """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
     return {
         "actions": [(_action("check"), [".", ], {})],
-        "file_dep": SOURCES + _modules(CHECKS),
+        "file_dep": SOURCES + _modules(CHECKS) + FONTS,
         "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
                     "help": "fail on warnings too (or set DECLARATION_STRICT=1)"}],
         "uptodate": [config_changed(TOOL_VERSIONS)],
@@ -91,7 +92,7 @@ def _render_task(fmt: str, doc: str):
     return {
         "doc": doc,
         "actions": [(_action("render"), [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets])],
-        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + _modules(RENDERING),
+        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + _modules(RENDERING) + (FONTS if fmt == "pdf" else []),
         "targets": [OUTPUTS[fmt], *extra_targets],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": True,
@@ -129,7 +130,7 @@ def task_preview():
     """Write build/preview/: a PNG of every PDF page and screenshots of the web page."""
     return {
         "actions": [(_action("preview"), [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"], PREVIEW])],
-        "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + _modules(RENDERING + ["preview"]),
+        "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + _modules(RENDERING + ["preview"]) + FONTS,
         "targets": [PREVIEW],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": [(_remove_tree, [PREVIEW])],

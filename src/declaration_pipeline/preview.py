@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .render import compile_typst
+from .render import compile_typst, document_epoch, document_inputs
 
 PREVIEW_PPI = 80
 HTML_VIEWPORTS = {"html.png": (1200, 900), "html-phone.png": (375, 800)}
@@ -40,7 +40,12 @@ def write_previews(document: dict, markup_path: Path, html_path: Path, output_di
     staging.chmod(0o755)
     try:
         pages = compile_typst(
-            markup_path.read_text(encoding="utf-8"), document, "png", "rendering page previews", ppi=PREVIEW_PPI
+            markup_path.read_text(encoding="utf-8"),
+            "png",
+            "rendering page previews",
+            timestamp=document_epoch(document),
+            inputs=document_inputs(document),
+            ppi=PREVIEW_PPI,
         )
         width = max(2, len(str(len(pages))))
         for number, png in enumerate(pages, 1):

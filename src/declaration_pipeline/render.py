@@ -23,7 +23,27 @@ from .diagnostics import PipelineError
 from .pandoc_ast import meta_text
 
 TEMPLATES = resources.files(__package__) / "templates"
+FONTS = resources.files(__package__) / "fonts"
 PDF_STANDARDS = ("a-2b", "ua-1")
+# Text font first, then a fallback for each script a name may be written in
+# (see fonts/README.md). The Typst template and the printability check both use it.
+FONT_FAMILIES = (
+    "Libertinus Serif",
+    "Noto Naskh Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+    "Noto Sans Bengali",
+    "Noto Sans Tamil",
+    "Noto Sans Thai",
+    "Noto Sans Armenian",
+    "Noto Sans Georgian",
+    "Noto Sans Ethiopic",
+    "Droid Sans Fallback",
+    "New Computer Modern",
+    "Noto Sans Symbols2",
+    "DejaVu Sans Mono",
+    "Noto Color Emoji",
+)
 # A4 in twentieths of a point, with 25 mm margins; the schema wants these after footnotePr.
 A4_SECTION = (
     b'<w:pgSz w:w="11906" w:h="16838" />'
@@ -47,7 +67,7 @@ def write_document(document: dict, output: Path) -> None:
     write_atomically(output, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def _epoch(document: dict) -> int:
+def document_epoch(document: dict) -> int:
     return int(meta_text(document["meta"], "source-date-epoch") or 0)
 
 
@@ -64,7 +84,7 @@ def render_html(document: dict, output: Path) -> None:
             "--section-divs",
             "--wrap=none",
         ),
-        source_date_epoch=_epoch(document),
+        source_date_epoch=document_epoch(document),
     )
     write_atomically(output, html)
 
@@ -78,7 +98,7 @@ def render_docx(document: dict, output: Path) -> None:
                 "docx",
                 f"{output}: writing DOCX",
                 args=("--reference-doc", str(reference_doc)),
-                source_date_epoch=_epoch(document),
+                source_date_epoch=document_epoch(document),
                 output_path=partial,
             )
             _replace(partial, output)
@@ -117,38 +137,61 @@ def typst_markup(document: dict) -> str:
 def render_pdf(document: dict, output: Path, markup_output: Path | None = None) -> None:
     """The print PDF; `markup_output` also keeps the Typst markup, for previews and debugging."""
     markup = typst_markup(document)
-    pdf = compile_typst(markup, document, "pdf", f"{output}: Typst could not compile the PDF")
+    pdf = compile_typst(
+        markup,
+        "pdf",
+        f"{output}: Typst could not compile the PDF",
+        timestamp=document_epoch(document),
+        inputs=document_inputs(document),
+    )
     if markup_output is not None:
         write_atomically(markup_output, markup.encode("utf-8"))
     write_atomically(output, pdf)
 
 
-def compile_typst(markup: str, document: dict, output_format: str, what: str, ppi: float | None = None):  # type: ignore[no-untyped-def]
-    """Compile Typst markup: bytes for a PDF, a list of PNG bytes (one per page) for "png"."""
-    import typst
-
+def document_inputs(document: dict) -> dict[str, object]:
+    """What the Typst template reads through sys.inputs: plain strings, never markup."""
     meta = document["meta"]
-    metadata = {
+    return {
         "author": [meta_text(meta, "author")] if meta_text(meta, "author") else [],
         "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
     }
-    options = {"pdf_standards": list(PDF_STANDARDS)} if output_format == "pdf" else {"ppi": ppi}
+
+
+def compile_typst(  # type: ignore[no-untyped-def]
+    markup: str,
+    output_format: str,
+    what: str,
+    *,
+    timestamp: int = 0,
+    inputs: dict[str, object] | None = None,
+    ppi: float | None = None,
+    pdf_standards: tuple[str, ...] | None = PDF_STANDARDS,
+):
+    """Compile Typst markup: bytes for a PDF, a list of PNG bytes (one per page) for "png"."""
+    import typst
+
+    metadata = {"fonts": list(FONT_FAMILIES), **(inputs or {})}
+    if output_format == "pdf":
+        options: dict[str, object] = {"pdf_standards": list(pdf_standards or ())}
+    else:
+        options = {"ppi": ppi}
     # An empty root: the document can read no file of the build machine. No system
-    # fonts: the fonts built into Typst are the same on every machine.
+    # fonts: Typst's own and the project's fonts are the same on every machine.
     with tempfile.TemporaryDirectory(prefix="typst-root-") as root:
         try:
-            result = typst.compile(
+            return typst.compile(
                 markup.encode("utf-8"),
                 root=root,
                 format=output_format,
+                font_paths=[str(FONTS)],
                 ignore_system_fonts=True,
-                timestamp=_epoch(document),
+                timestamp=timestamp,
                 sys_inputs={"metadata": json.dumps(metadata)},
                 **options,
             )
         except typst.TypstError as exc:
             raise PipelineError(f"{what}: {exc}") from exc
-    return result
 
 
 def write_atomically(output: Path, data: bytes) -> None:
