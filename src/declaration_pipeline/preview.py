@@ -17,6 +17,9 @@ from .render import compile_typst, document_epoch, document_inputs
 
 PREVIEW_PPI = 80
 HTML_VIEWPORTS = {"html.png": (1200, 900), "html-phone.png": (375, 800)}
+# A screenshot shows the top of the page: the whole of a page with 100,000 names
+# would take minutes to capture and nobody would scroll through it.
+MAX_SCREENSHOT_HEIGHT = 8000
 
 
 def find_chromium() -> str | None:
@@ -71,7 +74,12 @@ def _screenshot_html(html_path: Path, directory: Path) -> list[str]:
             for name, (width, height) in HTML_VIEWPORTS.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(html_path.resolve().as_uri())
-                page.screenshot(path=str(directory / name), full_page=True)
+                height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_SCREENSHOT_HEIGHT)
+                page.screenshot(
+                    path=str(directory / name),
+                    full_page=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": height},
+                )
                 page.close()
         finally:
             browser.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ class Extracted:
     text: str
     headings: list[str]
     footnotes: list[str]
+    # the text of each paragraph and list item, where signatory names are counted
+    blocks: list[str] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
 
 
@@ -42,7 +45,6 @@ class Expected:
     annex: tuple[str, ...]
     citations: tuple[str, ...]
     signatories: tuple[str, ...]
-    other_text: str  # everything but the signatory lists, to count names that occur in it
 
 
 def squash(text: str) -> str:
@@ -60,7 +62,7 @@ def expectations(root: Path, document: dict) -> Expected:
     signatories, problems = load_signatories(root / SIGNATORIES, SIGNATORIES)
     if problems:
         raise PipelineError(f"{SIGNATORIES}: cannot verify outputs, the sources have errors")
-    headings, footnotes, annex, citations, other = [], [], [], [], []
+    headings, footnotes, annex, citations = [], [], [], []
     for node in ast.walk(document["blocks"]):
         kind = node["t"]
         if kind == "Header":
@@ -71,21 +73,12 @@ def expectations(root: Path, document: dict) -> Expected:
             citations.append(ast.stringify(node))
         elif kind == "Div" and "reference" in node["c"][0][1]:
             annex.append(ast.stringify(node))
-    for block in document["blocks"]:
-        if not (block["t"] == "Div" and "signatories" in block["c"][0][1]):
-            other.append(ast.stringify(block))
-    for node in ast.walk(document["blocks"]):
-        if node["t"] == "Note":
-            other.append(ast.stringify(node["c"]))
-    for key in ("title", "subtitle", "date"):
-        other.append(ast.meta_text(document["meta"], key) or "")
     return Expected(
         tuple(headings),
         tuple(footnotes),
         tuple(annex),
         tuple(citations),
         tuple(signatory_display(s) for s in signatories),
-        "\n".join(other),
     )
 
 
@@ -107,14 +100,14 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
         if squash(heading) not in found_headings:
             problem("verify-heading", f'heading "{heading}" is missing or not marked as a heading')
 
-    other = squash(expected.other_text)
-    entries = [squash(name) for name in expected.signatories]
-    for name, entry in zip(expected.signatories, entries):
-        wanted = other.count(entry) + sum(candidate.count(entry) for candidate in entries)
-        found = text.count(entry)
-        if found != wanted:
-            how = "missing" if found < wanted else "printed more than once"
-            problem("verify-signatory", f'signatory "{name}" is {how} ({found} found, {wanted} expected)')
+    # Each signatory is a list item of its own: count whole items, so that a name
+    # inside a longer one ("Centre for Human Rights") is not counted twice.
+    blocks = Counter(squash(block) for block in extracted.blocks)
+    for name in expected.signatories:
+        found = blocks[squash(name)]
+        if found != 1:
+            how = "missing" if found == 0 else f"printed {found} times"
+            problem("verify-signatory", f'signatory "{name}" is {how}')
 
     if len(extracted.footnotes) != len(expected.footnotes):
         problem(
@@ -159,7 +152,7 @@ def read_pdf(path: Path, document: dict) -> Extracted:
         reader = PdfReader(path)
         pages = list(reader.pages)
     except (PdfReadError, OSError, ValueError) as exc:
-        return Extracted("", [], [], [error(where, 1, 1, "verify-pdf-unreadable", f"not a readable PDF: {exc}")])
+        return Extracted("", [], [], problems=[error(where, 1, 1, "verify-pdf-unreadable", f"not a readable PDF: {exc}")])
     problems: list[Diagnostic] = []
 
     def problem(code: str, message: str) -> None:
@@ -199,9 +192,11 @@ def read_pdf(path: Path, document: dict) -> Extracted:
     if citations and links < citation_links:
         problem("verify-links", f"{links} internal links found, {citation_links} citations link to the annex")
 
-    text = "\n".join(page.extract_text() or "" for page in pages)
-    notes = _pdf_footnotes(reader)
-    return Extracted(text, headings, notes, problems)
+    page_texts, marked = _page_texts(pages)
+    tagged = _tagged_texts(catalog, marked, ("/Note", "/LBody", "/P"))
+    if "/StructTreeRoot" in catalog and not tagged["/Note"] and document_has_notes(document):
+        problem("verify-footnote", "no footnote is tagged as a note")
+    return Extracted("\n".join(page_texts), headings, tagged["/Note"], tagged["/LBody"] + tagged["/P"], problems)
 
 
 def _outline(items: Iterable, depth: int = 1) -> Iterable[tuple[str, int]]:
@@ -243,90 +238,83 @@ def _internal_links(pages: list) -> int:
     return count
 
 
-def _pdf_footnotes(reader) -> list[str]:  # type: ignore[no-untyped-def]
-    """Text of each footnote, from the structure tree: a real footnote is tagged as a note."""
-    catalog = reader.trailer["/Root"]
-    if "/StructTreeRoot" not in catalog:
-        return []
-    notes: list[str] = []
-    page_texts: dict[int, dict[int, str]] = {}
-    stack = [catalog["/StructTreeRoot"].get_object()]
-    while stack:
-        element = stack.pop()
-        if not hasattr(element, "get"):
-            continue
-        if element.get("/S") in ("/Note", "/FENote"):
-            notes.append(_structure_text(element, reader, page_texts))
-            continue
-        kids = element.get("/K")
-        if kids is None:
-            continue
-        kids = kids if isinstance(kids, list) else [kids]
-        stack.extend(kid.get_object() if hasattr(kid, "get_object") else kid for kid in reversed(kids))
-    return notes
+def document_has_notes(document: dict) -> bool:
+    return any(node["t"] == "Note" for node in ast.walk(document["blocks"]))
 
 
-def _structure_text(element, reader, cache) -> str:  # type: ignore[no-untyped-def]
-    """The text of a structure element, by its marked-content ids on its page."""
-    from pypdf.generic import DictionaryObject
-
-    ids_by_page: dict[int, list[int]] = {}
-    stack = [(element, element.get("/Pg"))]
-    while stack:
-        node, page = stack.pop()
-        if isinstance(node, int):
-            if page is not None:
-                ids_by_page.setdefault(page.idnum, []).append(node)
-            continue
-        node = node.get_object() if hasattr(node, "get_object") else node
-        if isinstance(node, DictionaryObject):
-            page = node.get("/Pg", page)
-            if "/MCID" in node:
-                stack.append((int(node["/MCID"]), page))
-                continue
-            kids = node.get("/K")
-            if kids is None:
-                continue
-            kids = kids if isinstance(kids, list) else [kids]
-            stack.extend((kid, page) for kid in reversed(kids))
-        elif isinstance(node, int) and page is not None:
-            ids_by_page.setdefault(page.idnum, []).append(node)
-    parts = []
-    for page_id, ids in ids_by_page.items():
-        texts = cache.get(page_id)
-        if texts is None:
-            texts = cache[page_id] = _marked_content_texts(reader, page_id)
-        parts += [texts.get(mcid, "") for mcid in sorted(ids)]
-    return "".join(parts)
-
-
-def _marked_content_texts(reader, page_id: int) -> dict[int, str]:  # type: ignore[no-untyped-def]
-    for page in reader.pages:
-        if page.indirect_reference.idnum != page_id:
-            continue
+def _page_texts(pages: list) -> tuple[list[str], dict[int, dict[int, str]]]:
+    """Each page's text, and per page (by object number) the text of each marked-content id."""
+    page_texts = []
+    marked: dict[int, dict[int, str]] = {}
+    for page in pages:
         texts: dict[int, str] = {}
-        current: list[int | None] = [None]
-        depth_ids: list[int | None] = []
+        open_ids: list[int | None] = []
 
-        def visitor(text, cm, tm, font_dict, font_size):  # type: ignore[no-untyped-def]
-            mcid = next((i for i in reversed(depth_ids) if i is not None), None)
+        def visit_text(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+            mcid = next((i for i in reversed(open_ids) if i is not None), None)
             if mcid is not None:
                 texts[mcid] = texts.get(mcid, "") + text
 
-        def operator_before(operator, operands, cm, tm):  # type: ignore[no-untyped-def]
+        def visit_operator(operator, operands, cm, tm):  # type: ignore[no-untyped-def]
             if operator == b"BDC":
-                properties = operands[1] if len(operands) > 1 else {}
+                properties = operands[1] if len(operands) > 1 else None
                 mcid = properties.get("/MCID") if hasattr(properties, "get") else None
-                depth_ids.append(int(mcid) if mcid is not None else None)
+                open_ids.append(int(mcid) if mcid is not None else None)
             elif operator == b"BMC":
-                depth_ids.append(None)
-            elif operator == b"EMC" and depth_ids:
-                depth_ids.pop()
+                open_ids.append(None)
+            elif operator == b"EMC" and open_ids:
+                open_ids.pop()
 
-        del current
-        page.extract_text(visitor_text=visitor, visitor_operand_before=operator_before)
-        return texts
-    return {}
+        page_texts.append(page.extract_text(visitor_text=visit_text, visitor_operand_before=visit_operator) or "")
+        marked[page.indirect_reference.idnum] = texts
+    return page_texts, marked
+
+
+def _tagged_texts(catalog, marked: dict[int, dict[int, str]], tags: tuple[str, ...]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The text of every structure element with one of `tags`, in document order.
+
+    A real footnote or list item is one that the PDF's structure tree tags as
+    such; its text is gathered from the marked content its subtree points at.
+    """
+    found: dict[str, list[str]] = {tag: [] for tag in tags}
+    if "/StructTreeRoot" not in catalog:
+        return found
+    # (node, page object number, indices in `parts` of the tagged elements it is inside)
+    parts: list[list[str]] = []
+    owners: list[tuple[str, int]] = []
+    root = catalog["/StructTreeRoot"].get_object()
+    stack: list[tuple[object, int | None, tuple[int, ...]]] = [(root, None, ())]
+    while stack:
+        node, page, owner = stack.pop()
+        if hasattr(node, "get_object"):
+            node = node.get_object()
+        if isinstance(node, int):
+            if owner and page is not None:
+                text = marked.get(page, {}).get(node, "")
+                for index in owner:
+                    parts[index].append(text)
+            continue
+        if not hasattr(node, "get"):
+            continue
+        page_ref = node.get("/Pg")
+        if page_ref is not None:
+            page = page_ref.idnum
+        if "/MCID" in node:
+            stack.append((int(node["/MCID"]), page, owner))
+            continue
+        tag = str(node.get("/S", ""))
+        if tag in found:
+            owners.append((tag, len(parts)))
+            owner = (*owner, len(parts))
+            parts.append([])
+        kids = node.get("/K")
+        if kids is None:
+            continue
+        kids = kids if isinstance(kids, list) else [kids]
+        stack.extend((kid, page, owner) for kid in reversed(kids))
+    for tag, index in owners:
+        found[tag].append("".join(parts[index]))
+    return found
 
 
 # ---------------------------------------------------------------- DOCX
@@ -342,7 +330,7 @@ def read_docx(path: Path, document: dict) -> Extracted:
     try:
         word = docx.Document(str(path))
     except Exception as exc:  # python-docx raises many types for a broken package
-        return Extracted("", [], [], [error(where, 1, 1, "verify-docx-unreadable", f"python-docx cannot open it: {exc}")])
+        return Extracted("", [], [], problems=[error(where, 1, 1, "verify-docx-unreadable", f"python-docx cannot open it: {exc}")])
     problems: list[Diagnostic] = []
 
     def problem(code: str, message: str) -> None:
@@ -361,7 +349,8 @@ def read_docx(path: Path, document: dict) -> Extracted:
         else:
             problem("verify-docx-footnotes", "the package has no footnotes part (word/footnotes.xml)")
         body = etree.fromstring(package.read("word/document.xml"))
-    text = "\n".join("".join(t.text or "" for t in p.iter(f"{_W}t")) for p in body.iter(f"{_W}p"))
+    blocks = ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in body.iter(f"{_W}p")]
+    text = "\n".join(blocks)
 
     for section in word.sections:
         width, height = section.page_width, section.page_height
@@ -370,7 +359,7 @@ def read_docx(path: Path, document: dict) -> Extracted:
     expected_title = ast.meta_text(document["meta"], "title")
     if word.core_properties.title != expected_title:
         problem("verify-metadata", f"document title is {word.core_properties.title!r}, expected {expected_title!r}")
-    return Extracted(text + "\n" + "\n".join(notes), headings, notes, problems)
+    return Extracted(text + "\n" + "\n".join(notes), headings, notes, blocks, problems)
 
 
 # ---------------------------------------------------------------- HTML
@@ -384,7 +373,7 @@ def read_html(path: Path, document: dict) -> Extracted:
     try:
         tree = parser.parse(path.read_bytes())
     except Exception as exc:
-        return Extracted("", [], [], [error(where, 1, 1, "verify-html-unreadable", f"cannot parse: {exc}")])
+        return Extracted("", [], [], problems=[error(where, 1, 1, "verify-html-unreadable", f"cannot parse: {exc}")])
     problems: list[Diagnostic] = []
     for (line, col), code, _data in parser.errors:
         problems.append(error(where, line, col + 1, "verify-html-parse", f"HTML5 parse error: {code}"))
@@ -435,7 +424,8 @@ def read_html(path: Path, document: dict) -> Extracted:
                 problem("verify-footnote", f'footnote {item.get("id")} has no back-link')
             notes.append(_element_text(item))
     body = tree.find("body")
-    return Extracted(_element_text(body) if body is not None else "", headings, notes, problems)
+    blocks = [_element_text(e) for e in tree.iter() if e.tag in ("p", "li")]
+    return Extracted(_element_text(body) if body is not None else "", headings, notes, blocks, problems)
 
 
 def _element_text(element) -> str:  # type: ignore[no-untyped-def]
