@@ -32,7 +32,7 @@ LOADING = ["__init__", "diagnostics", "source_text", "yaml_nodes", "pandoc", "pa
            "bibliography", "signatories", "sources", "names", "tasks"]
 CHECKS = LOADING + [f"checks/{name}" for name in
                     ("__init__", "markdown_text", "citations", "footnotes", "bibliography",
-                     "signatories", "front_matter", "printable")]
+                     "signatories", "front_matter", "printable", "resources")]
 ASSEMBLY = CHECKS + ["assemble", "citation_style", "render"]
 RENDERING = ["__init__", "diagnostics", "pandoc", "pandoc_ast", "render", "tasks"]
 VERIFICATION = ASSEMBLY + ["verify"]

@@ -159,6 +159,8 @@ def _parse_with_pybtex(text: str, display_path: str, heads: list) -> tuple[Bibli
                     f'BibTeX syntax error: entry "{key}" is never closed; check that its braces balance',
                 )
             )
+        elif isinstance(problem, PybtexSyntaxError) and "key expected" in message:
+            continue  # a missing key is reported from the entry heads, at the entry
         elif isinstance(problem, PybtexSyntaxError):
             line = problem.lineno or 1
             message = message.split(": ", 1)[-1]

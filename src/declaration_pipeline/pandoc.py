@@ -17,7 +17,9 @@ from pathlib import Path
 
 from .diagnostics import PipelineError
 
-MARKDOWN_FORMAT = "markdown-implicit_figures"
+# Raw HTML, raw TeX and raw blocks for other formats are off: text in the
+# declaration is text, so a "<script>" someone pasted prints as written.
+MARKDOWN_FORMAT = "markdown-implicit_figures-raw_html-raw_tex-raw_attribute"
 
 
 @cache

@@ -15,6 +15,7 @@ import re
 import tempfile
 import zipfile
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -39,6 +40,7 @@ FONT_FAMILIES = (
     "Noto Sans Georgian",
     "Noto Sans Ethiopic",
     "Droid Sans Fallback",
+    "NanumMyeongjo",
     "New Computer Modern",
     "Noto Sans Symbols2",
     "DejaVu Sans Mono",
@@ -104,6 +106,7 @@ def render_docx(document: dict, output: Path) -> None:
             _replace(partial, output)
 
 
+@cache
 def a4_reference_docx() -> bytes:
     """pandoc's own reference.docx with its page set to A4 instead of US Letter.
 

@@ -16,6 +16,9 @@ Kind = Literal["organization", "individual"]
 
 # The two lists, in the order the document prints them.
 SECTIONS: dict[str, Kind] = {"organizations": "organization", "individuals": "individual"}
+# A hundred times the largest open declaration we know of; past it, the build
+# would take minutes and a gigabyte or more, so it is refused at once.
+MAX_SIGNATORIES = 200_000
 OPTIONAL_FIELDS: dict[Kind, tuple[str, ...]] = {
     "organization": ("country",),
     "individual": ("country", "affiliation"),
@@ -40,6 +43,18 @@ def load_signatories(path: Path, display_path: str) -> tuple[list[Signatory], li
 
 
 def parse_signatories(text: str, display_path: str) -> tuple[list[Signatory], list[Diagnostic]]:
+    # Every entry starts a line with "-": count them before building any node.
+    entries = text.count("\n-") + text.count("\n  -") + text.startswith("-")
+    if entries > MAX_SIGNATORIES:
+        return [], [
+            error(
+                display_path,
+                1,
+                1,
+                "signatories-too-many",
+                f"about {entries:,} entries; the limit is {MAX_SIGNATORIES:,} signatories",
+            )
+        ]
     root, diagnostics = compose_yaml(text, display_path)
     if root is None:
         return [], diagnostics

@@ -20,10 +20,9 @@ from pathlib import Path
 from . import pandoc_ast as ast
 from .diagnostics import Diagnostic, PipelineError, error
 from .signatories import Signatory, load_signatories
-from .sources import SIGNATORIES
+from .sources import DECLARATION, SIGNATORIES
 
 A4_POINTS = (595.28, 841.89)
-_RAW_SYNTAX = re.compile(r"\[@|\[\^|(?<![\w.@/\\])@[A-Za-z_][\w:.#$%&\-+?<>~/]*\w")
 
 
 @dataclass
@@ -45,12 +44,34 @@ class Expected:
     annex: tuple[str, ...]
     citations: tuple[str, ...]
     signatories: tuple[str, ...]
+    # What must never survive into an output: "@key" of each cited key, "[^label]" of each note
+    raw_syntax: tuple[str, ...] = ()
 
 
 def squash(text: str) -> str:
-    """Text with line breaks, hyphenation and spacing removed, for layout-independent comparison."""
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    """Text with line breaks, hyphenation, spacing and invisible characters removed.
+
+    What is left is what a reader sees, whatever the layout: a zero-width space
+    or a direction mark has no glyph, so no extractor can be asked to find it.
+    """
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
     return re.sub(r"[\s\-\u2010\u2011\u00a0]+", "", text)
+
+
+def _is_complex(text: str) -> bool:
+    """Right-to-left or Indic text, whose order PDF text extractors do not keep reliably."""
+    return any(
+        unicodedata.bidirectional(c) in ("R", "AL") or "\u0900" <= c <= "\u0dff" for c in text
+    )
+
+
+def item_key(text: str) -> tuple[str, object]:
+    """How a list item is matched with a signatory: exactly, or for right-to-left and
+    Indic names by their letters, since extractors may reverse words or repeat a cluster."""
+    squashed = squash(text)
+    if _is_complex(squashed):
+        return ("letters", frozenset(squashed))
+    return ("text", squashed)
 
 
 def signatory_display(signatory: Signatory) -> str:
@@ -73,13 +94,27 @@ def expectations(root: Path, document: dict) -> Expected:
             citations.append(ast.stringify(node))
         elif kind == "Div" and "reference" in node["c"][0][1]:
             annex.append(ast.stringify(node))
+    cited = {
+        node["c"][2][0].removeprefix("#ref-")
+        for node in ast.walk(document["blocks"])
+        if node["t"] == "Link" and node["c"][2][0].startswith("#ref-")
+    }
+    labels = set(re.findall(r"\[\^([^\]\s]+)\]", _read_text(root / DECLARATION)))
     return Expected(
         tuple(headings),
         tuple(footnotes),
         tuple(annex),
         tuple(citations),
         tuple(signatory_display(s) for s in signatories),
+        tuple(sorted(f"@{key}" for key in cited)) + tuple(sorted(f"[^{label}]" for label in labels)),
     )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def compare_content(path: str, expected: Expected, extracted: Extracted) -> list[Diagnostic]:
@@ -102,9 +137,9 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
 
     # Each signatory is a list item of its own: count whole items, so that a name
     # inside a longer one ("Centre for Human Rights") is not counted twice.
-    blocks = Counter(squash(block) for block in extracted.blocks)
+    blocks = Counter(item_key(block) for block in extracted.blocks)
     for name in expected.signatories:
-        found = blocks[squash(name)]
+        found = blocks[item_key(name)]
         if found != 1:
             how = "missing" if found == 0 else f"printed {found} times"
             problem("verify-signatory", f'signatory "{name}" is {how}')
@@ -126,9 +161,9 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
         if squash(citation) not in text:
             problem("verify-citation", f'citation "{citation}" is missing')
 
-    leftover = _RAW_SYNTAX.search(extracted.text)
-    if leftover:
-        problem("verify-raw-syntax", f'leftover Markdown or citation syntax "{leftover.group(0)}"')
+    for syntax in expected.raw_syntax:
+        if syntax in extracted.text:
+            problem("verify-raw-syntax", f'leftover Markdown or citation syntax "{syntax}"')
     return problems + extracted.problems
 
 
@@ -214,6 +249,8 @@ def _unembedded_fonts(pages: list) -> set[str]:
         fonts = resources.get("/Font") or {}
         for font_ref in fonts.values():
             font = font_ref.get_object()
+            if font.get("/Subtype") == "/Type3":
+                continue  # glyphs drawn in the PDF itself (Typst's colour emoji): always embedded
             descendants = font.get("/DescendantFonts")
             faces = [d.get_object() for d in descendants] if descendants else [font]
             for face in faces:

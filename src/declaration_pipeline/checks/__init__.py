@@ -11,6 +11,7 @@ from .citations import check_citations
 from .footnotes import check_footnotes
 from .front_matter import check_front_matter
 from .printable import check_printable
+from .resources import check_resources
 from .signatories import check_signatories
 
 
@@ -20,6 +21,7 @@ def run_checks(sources: Sources) -> list[Diagnostic]:
     if sources.declaration is not None:
         diagnostics += check_front_matter(sources.declaration)
         diagnostics += check_footnotes(sources.declaration)
+        diagnostics += check_resources(sources.declaration)
         if sources.bibliography.readable:
             diagnostics += check_citations(sources.declaration, sources.bibliography)
     diagnostics += check_printable(sources)
