@@ -114,9 +114,11 @@ def test_any_name_appears_literally_in_every_output(
 
 @pytest.mark.parametrize(
     "name",
-    ["جمعية حقوق الإنسان", "ארגון זכויות האדם", "मानवाधिकार संगठन", "Zoë \u200bZero\u200d Width", "Amina O\u0301konkwo"],
+    ["جمعية حقوق الإنسان", "ארגון זכויות האדם", "मानवाधिकार संगठन", "Zoë \u200bZero\u200d Width", "Amina O\u0301konkwo",
+     # found by Hypothesis: pandoc leaves Typst markup unescaped at the start of a list item
+     "+", "=", "- x", "/ term: x", "1. Foundation"],
 )
-def test_right_to_left_indic_and_invisible_characters(tmp_path: Path, name: str) -> None:
+def test_right_to_left_indic_invisible_and_line_start_characters(tmp_path: Path, name: str) -> None:
     """Exact in HTML and DOCX; the PDF verifies (by letters where extractors reorder words)."""
     outputs = build(tmp_path, name)
     assert name in html_items(outputs["html"])[0]

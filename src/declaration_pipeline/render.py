@@ -128,7 +128,61 @@ def a4_reference_docx() -> bytes:
     return buffer.getvalue()
 
 
+_TYPST_LINE_START_MARKUP = re.compile(r"[=+\-/]|\d+\.")
+
+
+def protect_typst_line_starts(blocks: list) -> list:
+    """Escape Typst markup that a list item's first word would otherwise start.
+
+    pandoc escapes "=", "+", "-", "/" and "1." at the start of a paragraph, but not
+    at the start of a list item, so a signatory called "+" or "= Foundation" would
+    become a nested list or a heading in the PDF.
+    """
+
+    def protect_items(items: list) -> list:
+        protected = []
+        for item in items:
+            if item and item[0]["t"] in ("Plain", "Para"):
+                item = [{**item[0], "c": _escape_leading_markup(item[0]["c"])}, *item[1:]]
+            protected.append(protect_typst_line_starts(item))
+        return protected
+
+    result = []
+    for block in blocks:
+        kind = block["t"]
+        if kind == "BulletList":
+            block = {"t": kind, "c": protect_items(block["c"])}
+        elif kind == "OrderedList":
+            block = {"t": kind, "c": [block["c"][0], protect_items(block["c"][1])]}
+        elif kind == "Div":
+            block = {"t": kind, "c": [block["c"][0], protect_typst_line_starts(block["c"][1])]}
+        elif kind == "BlockQuote":
+            block = {"t": kind, "c": protect_typst_line_starts(block["c"])}
+        result.append(block)
+    return result
+
+
+def _escape_leading_markup(inlines: list) -> list:
+    """The inlines with a markup-starting first character escaped, looking into spans."""
+    if not inlines:
+        return inlines
+    first = inlines[0]
+    if first["t"] == "Str" and _TYPST_LINE_START_MARKUP.match(first["c"]):
+        escaped = [{"t": "RawInline", "c": ["typst", "\\" + first["c"][0]]}]
+        if first["c"][1:]:
+            escaped.append({"t": "Str", "c": first["c"][1:]})
+        return escaped + inlines[1:]
+    if first["t"] in ("Emph", "Strong", "Underline", "SmallCaps", "Strikeout"):
+        return [{"t": first["t"], "c": _escape_leading_markup(first["c"])}, *inlines[1:]]
+    if first["t"] in ("Span", "Link"):
+        content = list(first["c"])
+        content[1] = _escape_leading_markup(content[1])
+        return [{"t": first["t"], "c": content}, *inlines[1:]]
+    return inlines
+
+
 def typst_markup(document: dict) -> str:
+    document = {**document, "blocks": protect_typst_line_starts(document["blocks"])}
     return pandoc.write_format(
         document,
         "typst",
