@@ -54,8 +54,10 @@ def squash(text: str) -> str:
     What is left is what a reader sees, whatever the layout: a zero-width space
     or a direction mark has no glyph, so no extractor can be asked to find it.
     """
-    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
-    return re.sub(r"[\s\-\u2010\u2011\u00a0]+", "", text)
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) not in ("Cf", "Cc"))
+    # PDFium marks a hyphen it took out at a line break as U+FFFE in page text
+    # and as U+0002 in a text object's text.
+    return re.sub(r"[\s\-\u2010\u2011\u00a0\ufffe]+", "", text)
 
 
 def _is_complex(text: str) -> bool:
@@ -227,7 +229,7 @@ def read_pdf(path: Path, document: dict) -> Extracted:
     if citations and links < citation_links:
         problem("verify-links", f"{links} internal links found, {citation_links} citations link to the annex")
 
-    page_texts, marked = _page_texts(pages)
+    page_texts, marked = _page_texts(path, pages)
     tagged = _tagged_texts(catalog, marked, ("/Note", "/LBody", "/P"))
     if "/StructTreeRoot" in catalog and not tagged["/Note"] and document_has_notes(document):
         problem("verify-footnote", "no footnote is tagged as a note")
@@ -279,31 +281,38 @@ def document_has_notes(document: dict) -> bool:
     return any(node["t"] == "Note" for node in ast.walk(document["blocks"]))
 
 
-def _page_texts(pages: list) -> tuple[list[str], dict[int, dict[int, str]]]:
-    """Each page's text, and per page (by object number) the text of each marked-content id."""
+def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int, str]]]:
+    """Each page's text, and per page (by object number) the text of each marked-content id.
+
+    PDFium (pypdfium2) reads the text: ten times faster than pypdf on a
+    thousand pages, and it keeps Indic clusters whole.
+    """
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
     page_texts = []
     marked: dict[int, dict[int, str]] = {}
-    for page in pages:
-        texts: dict[int, str] = {}
-        open_ids: list[int | None] = []
-
-        def visit_text(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
-            mcid = next((i for i in reversed(open_ids) if i is not None), None)
-            if mcid is not None:
-                texts[mcid] = texts.get(mcid, "") + text
-
-        def visit_operator(operator, operands, cm, tm):  # type: ignore[no-untyped-def]
-            if operator == b"BDC":
-                properties = operands[1] if len(operands) > 1 else None
-                mcid = properties.get("/MCID") if hasattr(properties, "get") else None
-                open_ids.append(int(mcid) if mcid is not None else None)
-            elif operator == b"BMC":
-                open_ids.append(None)
-            elif operator == b"EMC" and open_ids:
-                open_ids.pop()
-
-        page_texts.append(page.extract_text(visitor_text=visit_text, visitor_operand_before=visit_operator) or "")
-        marked[page.indirect_reference.idnum] = texts
+    document = pdfium.PdfDocument(str(path))
+    try:
+        for index, page in enumerate(document):
+            text_page = page.get_textpage()
+            page_texts.append(text_page.get_text_range())
+            texts: dict[int, str] = {}
+            for text_object in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):
+                mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(text_object.raw)
+                if mcid < 0:
+                    continue
+                size = pdfium_c.FPDFTextObj_GetText(text_object.raw, text_page.raw, None, 0)
+                buffer = ctypes.create_string_buffer(size)
+                pdfium_c.FPDFTextObj_GetText(
+                    text_object.raw, text_page.raw, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size
+                )
+                texts[mcid] = texts.get(mcid, "") + buffer.raw[: max(size - 2, 0)].decode("utf-16-le")
+            marked[pages[index].indirect_reference.idnum] = texts
+    finally:
+        document.close()
     return page_texts, marked
 
 
