@@ -6,6 +6,7 @@ declaration_pipeline.tasks, imported lazily so that a no-op `doit` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -41,10 +42,13 @@ VERIFICATION = ASSEMBLY + ["verify"]
 TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex")}
 
 DOIT_CONFIG = {
-    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify", "preview"],
+    # Previews are for reviewers (CI uploads them): `doit preview` makes them.
+    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify"],
     "backend": "json",
     "dep_file": ".doit.json",
     "verbosity": 2,
+    # The three writers and three verifications are independent: run them side by side.
+    "num_process": min(4, os.cpu_count() or 1),
 }
 
 
@@ -52,22 +56,24 @@ def _modules(names: list[str]) -> list[str]:
     return [str(PACKAGE / f"{name}.py") for name in names]
 
 
-def _action(name: str):
-    """A task action that imports the pipeline only when the task really runs."""
+def run_stage(stage: str, *args, **kwargs):
+    """Call declaration_pipeline.tasks.<stage>, importing the pipeline only when a task runs.
 
-    def action(*args, **kwargs):
-        from declaration_pipeline import tasks
+    A plain module-level function, so that `doit -n 2` can hand tasks to worker processes.
+    """
+    from declaration_pipeline import tasks
 
-        return getattr(tasks, name)(*args, **kwargs)
+    return getattr(tasks, stage)(*args, **kwargs)
 
-    action.__name__ = name
-    return action
+
+def _action(name: str, args: list, kwargs: dict | None = None):
+    return (run_stage, [name, *args], kwargs or {})
 
 
 def task_check():
     """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
     return {
-        "actions": [(_action("check"), [".", ], {})],
+        "actions": [_action("check", ["."])],
         "file_dep": SOURCES + _modules(CHECKS) + FONTS,
         "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
                     "help": "fail on warnings too (or set DECLARATION_STRICT=1)"}],
@@ -78,7 +84,7 @@ def task_check():
 def task_assemble():
     """Assemble one pandoc document (citations resolved, signatories and annex added)."""
     return {
-        "actions": [(_action("assemble"), [".", DOCUMENT])],
+        "actions": [_action("assemble", [".", DOCUMENT])],
         "file_dep": SOURCES + _modules(ASSEMBLY),
         "targets": [DOCUMENT],
         "task_dep": ["check"],
@@ -91,7 +97,7 @@ def _render_task(fmt: str, doc: str):
     extra_targets = [TYPST_MARKUP] if fmt == "pdf" else []
     return {
         "doc": doc,
-        "actions": [(_action("render"), [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets])],
+        "actions": [_action("render", [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets])],
         "file_dep": [DOCUMENT] + TEMPLATE[fmt] + _modules(RENDERING) + (FONTS if fmt == "pdf" else []),
         "targets": [OUTPUTS[fmt], *extra_targets],
         "uptodate": [config_changed(TOOL_VERSIONS)],
@@ -120,7 +126,7 @@ def task_verify():
         yield {
             "name": fmt,
             "doc": f"Verify {output} against the sources",
-            "actions": [(_action("verify"), [fmt, ".", DOCUMENT, output])],
+            "actions": [_action("verify", [fmt, ".", DOCUMENT, output])],
             "file_dep": SOURCES + [DOCUMENT, output] + _modules(VERIFICATION),
             "uptodate": [config_changed(TOOL_VERSIONS)],
         }
@@ -129,7 +135,7 @@ def task_verify():
 def task_preview():
     """Write build/preview/: a PNG of every PDF page and screenshots of the web page."""
     return {
-        "actions": [(_action("preview"), [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"], PREVIEW])],
+        "actions": [_action("preview", [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"], PREVIEW])],
         "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + _modules(RENDERING + ["preview"]) + FONTS,
         "targets": [PREVIEW],
         "uptodate": [config_changed(TOOL_VERSIONS)],

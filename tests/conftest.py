@@ -49,8 +49,9 @@ def run_doit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's own sources, built once with plain `doit` in a temporary directory."""
+    """The repository's own sources, built once with plain `doit` (and `doit preview`) in a temporary directory."""
     project = copy_project(tmp_path_factory.mktemp("built") / "project")
-    result = run_doit(project)
-    assert result.returncode == 0, result.stdout + result.stderr
+    for command in ((), ("preview",)):
+        result = run_doit(project, *command)
+        assert result.returncode == 0, result.stdout + result.stderr
     return project
