@@ -21,6 +21,7 @@ SOURCES = ["declaration.md", "references.bib", "signatories.yaml"]
 DOCUMENT = str(BUILD / "declaration.json")
 OUTPUTS = {fmt: str(BUILD / f"declaration.{fmt}") for fmt in ("html", "docx", "pdf")}
 TYPST_MARKUP = str(BUILD / "declaration.typ")
+MANIFEST = str(BUILD / "manifest.json")
 PREVIEW = str(BUILD / "preview")
 TEMPLATE = {
     "html": [str(PACKAGE / "templates/declaration.html")],
@@ -43,7 +44,7 @@ TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "p
 
 DOIT_CONFIG = {
     # Previews are for reviewers (CI uploads them): `doit preview` makes them.
-    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify"],
+    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify", "manifest"],
     "backend": "json",
     "dep_file": ".doit.json",
     "verbosity": 2,
@@ -147,3 +148,60 @@ def _remove_tree(path: str) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+def task_manifest():
+    """Write build/manifest.json: SHA-256 of every source and output, tool versions, SOURCE_DATE_EPOCH."""
+    return {
+        "actions": [_action("manifest", [".", DOCUMENT, str(BUILD), MANIFEST])],
+        "file_dep": SOURCES + [DOCUMENT, *OUTPUTS.values()] + _modules(["manifest", "tasks"]),
+        "task_dep": ["verify"],
+        "targets": [MANIFEST],
+        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "clean": True,
+    }
+
+
+def task_reproduce():
+    """Rebuild from the current sources in a temporary directory and compare with a manifest (--manifest)."""
+    return {
+        "actions": [(run_stage, ["reproduce", "."], {})],
+        "params": [{"name": "manifest_path", "long": "manifest", "type": str, "default": MANIFEST,
+                    "help": "the manifest to compare with (default: build/manifest.json)"}],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_sigdiff():
+    """List signatories added, removed or renamed since a git ref (--ref, default origin/main, else HEAD)."""
+    return {
+        "actions": [(run_stage, ["sigdiff", "."], {})],
+        "params": [
+            {"name": "ref", "long": "ref", "type": str, "default": "origin/main", "help": "git ref to compare with"},
+            {"name": "output_format", "long": "format", "type": str, "default": "text",
+             "choices": [("text", "for a terminal"), ("markdown", "for a job summary")], "help": "text or markdown"},
+        ],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_summary():
+    """Write build/summary.md for CI: check counts, page count and the signatory diff (--ref)."""
+    return {
+        "actions": [(run_stage, ["summary", ".", OUTPUTS["pdf"]], {})],
+        "params": [{"name": "ref", "long": "ref", "type": str, "default": "origin/main", "help": "git ref to compare with"},
+                   {"name": "output", "long": "output", "type": str, "default": str(BUILD / "summary.md"),
+                    "help": "where to write the Markdown"}],
+        "uptodate": [False],
+    }
+
+
+def task_watch():
+    """Rebuild on every save of a source and print the diagnostics; Ctrl-C stops."""
+    return {
+        "actions": [(run_stage, ["watch", "."], {})],
+        "uptodate": [False],
+        "verbosity": 2,
+    }

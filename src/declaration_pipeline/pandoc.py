@@ -81,3 +81,10 @@ def write_format(
 
 def default_data_file(name: str) -> bytes:
     return _run(["--print-default-data-file", name], b"", f"reading pandoc's default {name}")
+
+
+@cache
+def pandoc_version() -> str:
+    """The pinned pandoc's version, from its own --version output."""
+    first_line = _run(["--version"], b"", "asking pandoc for its version").decode().splitlines()[0]
+    return first_line.split()[-1]

@@ -100,3 +100,111 @@ def verify(output_format: str, root: str, document: str, output: str) -> TaskFai
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return report(diagnostics, f"verify {output}")
+
+
+def manifest(root: str, document: str, build: str, output: str) -> TaskFailed | None:
+    from .manifest import build_manifest, manifest_bytes
+    from .render import document_epoch, read_document, write_atomically
+
+    try:
+        epoch = document_epoch(read_document(Path(document)))
+        data = build_manifest(Path(root), Path(build), epoch)
+        write_atomically(Path(output), manifest_bytes(data))
+    except (PipelineError, OSError) as exc:
+        return TaskFailed(f"{output}: cannot write the manifest: {exc}")
+    return None
+
+
+def reproduce(root: str, manifest_path: str) -> TaskFailed | None:
+    """Compare the outputs beside the manifest, the sources and a fresh rebuild with the manifest."""
+    import json
+    import shutil
+
+    from .manifest import OUTPUT_NAMES, compare_with_manifest, rebuild_in_temporary_directory
+    from .sources import SOURCE_FILES
+
+    path = Path(manifest_path)
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return TaskFailed(f"{manifest_path}: cannot read the manifest: {exc}")
+    sections = [
+        ("Outputs beside the manifest", compare_with_manifest(
+            recorded, {name: path.parent / name for name in OUTPUT_NAMES}, "outputs")),
+        ("Sources", compare_with_manifest(recorded, {name: Path(root) / name for name in SOURCE_FILES}, "sources")),
+    ]
+    try:
+        directory, build = rebuild_in_temporary_directory(Path(root))
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
+    try:
+        sections.append(("Rebuilt from the current sources", compare_with_manifest(
+            recorded, {name: build / name for name in OUTPUT_NAMES}, "outputs")))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    failed = False
+    for title, lines in sections:
+        print(f"{title}:")
+        for line in lines:
+            print(f"  {line}")
+            failed = failed or not line.startswith("match")
+    if failed:
+        return TaskFailed(f"{manifest_path}: the outputs do not all match the manifest")
+    print(f"{manifest_path}: every file matches")
+    return None
+
+
+def sigdiff(root: str, ref: str, output_format: str) -> TaskFailed | None:
+    from .signatories import load_signatories
+    from .sigdiff import diff_signatories, format_diff, signatories_at
+    from .sources import SIGNATORIES
+
+    try:
+        old, used_ref = signatories_at(Path(root), ref)
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
+    new, problems = load_signatories(Path(root) / SIGNATORIES, SIGNATORIES)
+    if problems:
+        return report(problems, "sigdiff")
+    print(format_diff(diff_signatories(old, new), used_ref, markdown=output_format == "markdown"), end="")
+    return None
+
+
+def summary(root: str, pdf: str, ref: str, output: str) -> TaskFailed | None:
+    """A Markdown job summary for CI: check counts, pages, signatories and their diff."""
+    from pypdf import PdfReader
+
+    from .checks import check_sources
+    from .render import write_atomically
+    from .sigdiff import diff_signatories, format_diff, signatories_at
+
+    try:
+        sources, diagnostics = check_sources(Path(root))
+        pages = len(PdfReader(pdf).pages) if Path(pdf).exists() else 0
+        errors = sum(d.severity == "error" for d in diagnostics)
+        kinds = [s.kind for s in sources.signatories]
+        lines = [
+            "## The print declaration",
+            "",
+            "| check errors | check warnings | PDF pages | organizations | individuals | references |",
+            "| --- | --- | --- | --- | --- | --- |",
+            f"| {errors} | {len(diagnostics) - errors} | {pages} | {kinds.count('organization')} "
+            f"| {kinds.count('individual')} | {len(sources.bibliography.references)} |",
+            "",
+        ]
+        try:
+            old, used_ref = signatories_at(Path(root), ref)
+            lines.append(format_diff(diff_signatories(old, list(sources.signatories)), used_ref, markdown=True))
+        except PipelineError as exc:
+            lines.append(f"No signatory diff: {exc}")
+        write_atomically(Path(output), ("\n".join(lines) + "\n").encode("utf-8"))
+    except (PipelineError, OSError) as exc:
+        return TaskFailed(str(exc))
+    return None
+
+
+def watch(root: str) -> TaskFailed | None:
+    from .watch import watch_and_rebuild
+
+    watch_and_rebuild(Path(root))
+    return None

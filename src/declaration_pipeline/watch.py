@@ -1,0 +1,66 @@
+"""Watch mode for editors: rebuild on every save, print the diagnostics, keep watching.
+
+Each rebuild is a plain `doit` run in a subprocess, so it has the same
+dependencies, the same checks and the same write-then-rename safety as a build
+by hand: a bad save prints its errors and leaves the last good outputs alone.
+Built on watchdog (inotify where available).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .sources import SOURCE_FILES
+
+# Editors save in bursts (write a temporary file, rename, touch): wait for quiet.
+SETTLE_SECONDS = 0.3
+
+
+def rebuild(root: Path) -> int:
+    completed = subprocess.run([sys.executable, "-m", "doit"], cwd=root, check=False)
+    status = "built" if completed.returncode == 0 else "build failed; the last good outputs are kept"
+    print(f"[watch] {time.strftime('%H:%M:%S')} {status}; watching {', '.join(SOURCE_FILES)}", flush=True)
+    return completed.returncode
+
+
+def watch_and_rebuild(root: Path, stop: threading.Event | None = None) -> None:
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    changed = threading.Event()
+    watched = {(root / name).resolve() for name in SOURCE_FILES}
+
+    class SourceChanged(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            paths = {Path(str(event.src_path)).resolve()}
+            if getattr(event, "dest_path", None):
+                paths.add(Path(str(event.dest_path)).resolve())
+            if paths & watched:
+                changed.set()
+
+    stop = stop or threading.Event()
+    observer = Observer()
+    observer.schedule(SourceChanged(), str(root), recursive=False)
+    observer.start()
+    try:
+        rebuild(root)
+        while not stop.is_set():
+            if not changed.wait(timeout=0.2):
+                continue
+            while changed.is_set():  # let the burst of events from one save settle
+                changed.clear()
+                time.sleep(SETTLE_SECONDS)
+            rebuild(root)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        observer.stop()
+        observer.join()
+
+
+if __name__ == "__main__":
+    watch_and_rebuild(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
