@@ -1,0 +1,54 @@
+"""`doit check` as editors and CI run it: exit status, strict mode, GitHub annotations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import copy_project
+
+CASES = Path(__file__).parent / "cases"
+
+
+def project_from_case(tmp_path: Path, case: str) -> Path:
+    project = copy_project(tmp_path / case)
+    for name in ("declaration.md", "references.bib", "signatories.yaml"):
+        (project / name).write_bytes((CASES / case / name).read_bytes())
+    return project
+
+
+def check(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "DECLARATION_STRICT")}
+    return subprocess.run([sys.executable, "-m", "doit", "check", *args], cwd=project, capture_output=True,
+                          text=True, env={**environment, **env}, check=False)
+
+
+def test_errors_fail_and_every_problem_is_printed_with_a_summary(tmp_path: Path) -> None:
+    result = check(project_from_case(tmp_path, "citations"))
+    assert result.returncode != 0
+    expected = (CASES / "citations" / "expected.txt").read_text().splitlines()
+    assert [line for line in result.stderr.splitlines() if line.startswith("declaration.md:")] == expected
+    assert f"check: {len(expected)} errors, 0 warnings" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_warnings_alone_pass_unless_strict(tmp_path: Path) -> None:
+    project = project_from_case(tmp_path, "frontmatter-unknown-key")
+    assert check(project).returncode == 0
+    assert check(project, "--strict").returncode != 0
+    assert check(project, DECLARATION_STRICT="1").returncode != 0
+
+
+def test_github_actions_gets_annotations(tmp_path: Path) -> None:
+    result = check(project_from_case(tmp_path, "footnotes"), GITHUB_ACTIONS="true")
+    assert "::error file=declaration.md,line=8,col=27,title=footnote-undefined::" in result.stdout
+    assert "::warning file=declaration.md,line=13,col=1,title=footnote-unused::" in result.stdout
+
+
+def test_the_repository_sources_check_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "doit", "-f", "dodo.py", "check"], cwd=Path(__file__).parent.parent,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "error" not in result.stderr and "warning" not in result.stderr
