@@ -25,6 +25,8 @@ from .pandoc_ast import meta_text
 
 TEMPLATES = resources.files(__package__) / "templates"
 FONTS = resources.files(__package__) / "fonts"
+# Typst may read files only below its root: this one holds nothing but a note.
+TYPST_ROOT = resources.files(__package__) / "typst-root"
 PDF_STANDARDS = ("a-2b", "ua-1")
 # Text font first, then a fallback for each script a name may be written in
 # (see fonts/README.md). The Typst template and the printability check both use it.
@@ -73,7 +75,14 @@ def document_epoch(document: dict) -> int:
     return int(meta_text(document["meta"], "source-date-epoch") or 0)
 
 
+def remove_stale_partials(output: Path) -> None:
+    """Temporary files a killed build left beside `output` (never under its final name)."""
+    for stale in output.parent.glob(f".{output.name}.*.partial"):
+        stale.unlink(missing_ok=True)
+
+
 def render_html(document: dict, output: Path) -> None:
+    remove_stale_partials(output)
     html = pandoc.write_format(
         document,
         "html5",
@@ -92,6 +101,7 @@ def render_html(document: dict, output: Path) -> None:
 
 
 def render_docx(document: dict, output: Path) -> None:
+    remove_stale_partials(output)
     with _temporary_path(output, ".reference.docx") as reference_doc:
         reference_doc.write_bytes(a4_reference_docx())
         with _temporary_path(output, ".docx") as partial:
@@ -193,6 +203,7 @@ def typst_markup(document: dict) -> str:
 
 def render_pdf(document: dict, output: Path, markup_output: Path | None = None) -> None:
     """The print PDF; `markup_output` also keeps the Typst markup, for previews and debugging."""
+    remove_stale_partials(output)
     markup = typst_markup(document)
     pdf = compile_typst(
         markup,
@@ -233,22 +244,21 @@ def compile_typst(  # type: ignore[no-untyped-def]
         options: dict[str, object] = {"pdf_standards": list(pdf_standards or ())}
     else:
         options = {"ppi": ppi}
-    # An empty root: the document can read no file of the build machine. No system
-    # fonts: Typst's own and the project's fonts are the same on every machine.
-    with tempfile.TemporaryDirectory(prefix="typst-root-") as root:
-        try:
-            return typst.compile(
-                markup.encode("utf-8"),
-                root=root,
-                format=output_format,
-                font_paths=[str(FONTS)],
-                ignore_system_fonts=True,
-                timestamp=timestamp,
-                sys_inputs={"metadata": json.dumps(metadata)},
-                **options,
-            )
-        except typst.TypstError as exc:
-            raise PipelineError(f"{what}: {exc}") from exc
+    # A root with nothing in it: the document can read no file of the build machine.
+    # No system fonts: Typst's own and the project's fonts are the same everywhere.
+    try:
+        return typst.compile(
+            markup.encode("utf-8"),
+            root=str(TYPST_ROOT),
+            format=output_format,
+            font_paths=[str(FONTS)],
+            ignore_system_fonts=True,
+            timestamp=timestamp,
+            sys_inputs={"metadata": json.dumps(metadata)},
+            **options,
+        )
+    except typst.TypstError as exc:
+        raise PipelineError(f"{what}: {exc}") from exc
 
 
 def write_atomically(output: Path, data: bytes) -> None:
