@@ -122,15 +122,18 @@ def signatory_section(signatories: tuple[Signatory, ...], titles: dict[str, str]
 
 
 def annex_section(bibliography: Bibliography, title: str) -> list[ast.Node]:
+    # pandoc's own shape for a bibliography (what citeproc makes), so that every
+    # writer knows it: Word's Bibliography style, LaTeX's CSLReferences, doc-biblioentry.
     entries = [
-        ast.div([ast.para(inlines)], identifier=reference_id(key), classes=("reference",))
+        ast.div([ast.para(inlines)], identifier=reference_id(key), classes=("csl-entry", "reference"))
         for key, inlines in format_annex(bibliography)
     ]
     return [
         ast.header(1, "annex", title),
         ast.div(
             [ast.raw_block("typst", "#annex["), *entries, ast.raw_block("typst", "]")],
-            classes=("references",),
+            identifier="refs",
+            classes=("references", "csl-bib-body", "hanging-indent"),
         ),
     ]
 

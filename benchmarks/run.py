@@ -1,0 +1,245 @@
+"""Benchmarks: build times, memory and the pandoc + LaTeX baseline, at several scales.
+
+    python benchmarks/run.py                 # all scales, 5 runs each
+    python benchmarks/run.py --scales 0,1000 --runs 5
+
+Scale 0 is the repository's own sources; other scales replace signatories.yaml
+with that many synthetic, realistic names (benchmarks/synthetic.py). Each
+figure is the median of --runs runs; peak memory is the largest resident set
+of any process in the run. Prints a Markdown table and writes JSON
+(benchmarks/results.json). It installs nothing: a baseline tool that is not
+installed is reported as "baseline skipped", never estimated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import signatories_yaml  # noqa: E402
+
+# Runs a command and reports its wall time and the peak RSS of its process tree.
+MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+completed = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "rc": completed.returncode,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "stderr": completed.stderr.decode("utf-8", "replace")[-2000:]}))
+"""
+
+
+def measure(command: list[str], cwd: Path) -> dict:
+    output = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True,
+                            text=True, check=True)
+    result = json.loads(output.stdout)
+    if result["rc"] != 0:
+        raise RuntimeError(f"{' '.join(command)} failed in {cwd}:\n{result['stderr']}")
+    return result
+
+
+def median_of(runs: list[dict]) -> dict:
+    return {
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "runs": [round(r["seconds"], 4) for r in runs],
+    }
+
+
+def make_project(scale: int, directory: Path) -> Path:
+    project = directory / f"scale-{scale}"
+    project.mkdir(parents=True)
+    for name in ("dodo.py", "declaration.md", "references.bib"):
+        shutil.copy2(ROOT / name, project / name)
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    if scale:
+        (project / "signatories.yaml").write_text(signatories_yaml(scale), encoding="utf-8")
+    else:
+        shutil.copy2(ROOT / "signatories.yaml", project / "signatories.yaml")
+    return project
+
+
+def clean(project: Path) -> None:
+    shutil.rmtree(project / "build", ignore_errors=True)
+    (project / ".doit.json").unlink(missing_ok=True)
+
+
+DOIT = [sys.executable, "-m", "doit"]
+
+
+def bench_scale(scale: int, runs: int, directory: Path, baselines: dict[str, list[str] | None]) -> dict:
+    project = make_project(scale, directory)
+    results: dict[str, dict] = {}
+
+    def repeat(name: str, command: list[str], before=None) -> None:  # type: ignore[no-untyped-def]
+        samples = []
+        for run in range(runs):
+            if before:
+                before(run)
+            samples.append(measure(command, project))
+        results[name] = median_of(samples)
+        print(f"  {name}: {results[name]['seconds']:.3f} s", file=sys.stderr, flush=True)
+
+    repeat("clean build, three outputs (doit html docx pdf)", [*DOIT, "html", "docx", "pdf"],
+           before=lambda run: clean(project))
+    repeat("clean build (doit)", DOIT, before=lambda run: clean(project))
+    repeat("no-op doit", DOIT)
+    original = (project / "signatories.yaml").read_text(encoding="utf-8")
+
+    def add_one(run: int) -> None:
+        text = original.replace("individuals:", f'  - "Benchmark Added Organization {run}"\nindividuals:', 1)
+        (project / "signatories.yaml").write_text(text, encoding="utf-8")
+
+    repeat("one signatory added, doit", DOIT, before=add_one)
+    (project / "signatories.yaml").write_text(original, encoding="utf-8")
+    measure(DOIT, project)
+    repeat("doit check", [*DOIT, "-a", "check"])
+    repeat("PDF alone (doit -a pdf)", [*DOIT, "-a", "pdf"])
+    repeat("doit preview", [*DOIT, "-a", "preview"])
+    results["check in process"] = check_in_process(project, runs)
+
+    document = project / "build" / "declaration.json"
+    for name, command in baselines.items():
+        if command is None:
+            results[name] = {"skipped": True}
+            print(f"  {name}: baseline skipped (not installed)", file=sys.stderr)
+            continue
+        output = directory / f"baseline-{scale}.pdf"
+        repeat(name, [*command, str(document), "-o", str(output)])
+    pdf_pages = _pages(project / "build" / "declaration.pdf")
+    return {"scale": scale, "pages": pdf_pages, "results": results}
+
+
+def check_in_process(project: Path, runs: int) -> dict:
+    """check_sources alone, without doit or interpreter start-up, and the near-duplicate work."""
+    code = (
+        "import json, time; from pathlib import Path\n"
+        "from declaration_pipeline.checks import check_sources\n"
+        "from declaration_pipeline.checks.signatories import find_near_duplicate_signatories\n"
+        "check_sources(Path('.'))\n"  # warm: imports and first pandoc start
+        f"times = []\nfor _ in range({runs}):\n"
+        "    start = time.perf_counter(); sources, d = check_sources(Path('.')); times.append(time.perf_counter() - start)\n"
+        "_, stats = find_near_duplicate_signatories(sources.signatories)\n"
+        "print(json.dumps({'times': times, 'lookups': stats.lookups, 'diagnostics': len(d)}))\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(project / "src")})
+    data = json.loads(output.stdout)
+    return {"seconds": statistics.median(data["times"]), "runs": [round(t, 4) for t in data["times"]],
+            "near_duplicate_lookups": data["lookups"], "diagnostics": data["diagnostics"]}
+
+
+def _pages(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(pdf).pages)
+
+
+def baseline_commands() -> dict[str, list[str] | None]:
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    commands: dict[str, list[str] | None] = {}
+    commands["baseline: pandoc + xelatex (PDF only)"] = (
+        [pandoc, "--from", "json", "--pdf-engine=xelatex"] if shutil.which("xelatex") else None
+    )
+    commands["baseline: pandoc + weasyprint (PDF only)"] = (
+        [pandoc, "--from", "json", "--to", "html5", "--pdf-engine=weasyprint"] if shutil.which("weasyprint") else None
+    )
+    return commands
+
+
+def machine() -> dict:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from declaration_pipeline.manifest import tool_versions
+
+    return {"cores": os.cpu_count(), "cpu": model, "python": platform.python_version(),
+            "system": platform.platform(), "tools": tool_versions(), "date": time.strftime("%Y-%m-%d")}
+
+
+ROWS = ["clean build, three outputs (doit html docx pdf)", "clean build (doit)", "no-op doit",
+        "one signatory added, doit", "doit check", "check in process", "PDF alone (doit -a pdf)", "doit preview"]
+RATIOS = [("clean build, three outputs (doit html docx pdf)", "our three outputs"),
+          ("PDF alone (doit -a pdf)", "our PDF alone")]
+
+
+def table(report: dict) -> str:
+    scales = report["scales"]
+    header = "| | " + " | ".join(_scale_name(s["scale"], s["pages"]) for s in scales) + " |"
+    lines = [header, "|---" * (len(scales) + 1) + "|"]
+    names = ROWS + [name for name in scales[0]["results"] if name.startswith("baseline")]
+    for name in names:
+        cells = []
+        for scale in scales:
+            result = scale["results"].get(name, {})
+            if result.get("skipped"):
+                cells.append("baseline skipped")
+            elif "seconds" in result:
+                memory = f", {result['peak_mb']:.0f} MB" if "peak_mb" in result else ""
+                cells.append(f"{result['seconds']:.2f} s{memory}")
+            else:
+                cells.append("–")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for name in [n for n in names if n.startswith("baseline")]:
+        for row, label in RATIOS:
+            cells = []
+            for scale in scales:
+                base = scale["results"].get(name, {})
+                ours = scale["results"][row]["seconds"]
+                cells.append(f"{ours / base['seconds']:.2f}" if "seconds" in base else "baseline skipped")
+            baseline = name.removeprefix("baseline: ").removesuffix(" (PDF only)")
+            lines.append(f"| ratio: {label} / {baseline} | " + " | ".join(cells) + " |")
+    lines.append("| near-duplicate lookups | " + " | ".join(
+        f"{s['results']['check in process']['near_duplicate_lookups']:,}" for s in scales) + " |")
+    m = report["machine"]
+    lines += ["", f"Machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}; pandoc {m['tools']['pandoc']}, "
+              f"typst {m['tools']['typst']}. Median of {report['runs']} runs; memory is the peak resident set "
+              "of any one process."]
+    return "\n".join(lines)
+
+
+def _scale_name(scale: int, pages: int) -> str:
+    return f"repository (105 signatories, {pages} pages)" if scale == 0 else f"{scale:,} signatories ({pages} pages)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="0,1000,10000,100000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
+    arguments = parser.parse_args()
+    if arguments.runs < 5:
+        print("note: fewer than 5 runs per figure", file=sys.stderr)
+    baselines = baseline_commands()
+    report = {"machine": machine(), "runs": arguments.runs, "scales": []}
+    with tempfile.TemporaryDirectory(prefix="declaration-bench-") as directory:
+        for scale in (int(s) for s in arguments.scales.split(",")):
+            print(f"scale {scale}:", file=sys.stderr, flush=True)
+            report["scales"].append(bench_scale(scale, arguments.runs, Path(directory), baselines))
+    Path(arguments.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(table(report))
+
+
+if __name__ == "__main__":
+    main()
