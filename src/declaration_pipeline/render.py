@@ -68,7 +68,9 @@ def read_document(path: Path) -> dict:
 
 
 def write_document(document: dict, output: Path) -> None:
-    write_atomically(output, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+    # Compact: with indent, json falls back to its pure-Python encoder, ten times slower
+    # (2.7 s for 10,000 signatories). `python -m json.tool` pretty-prints it for reading.
+    write_atomically(output, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def document_epoch(document: dict) -> int:
