@@ -116,7 +116,9 @@ def test_any_name_appears_literally_in_every_output(
     "name",
     ["جمعية حقوق الإنسان", "ארגון זכויות האדם", "मानवाधिकार संगठन", "Zoë \u200bZero\u200d Width", "Amina O\u0301konkwo",
      # found by Hypothesis: pandoc leaves Typst markup unescaped at the start of a list item
-     "+", "=", "- x", "/ term: x", "1. Foundation"],
+     "+", "=", "- x", "/ term: x", "1. Foundation",
+     # and Typst shorthands it leaves in text: a minus sign, an ellipsis, a soft hyphen
+     "<script>alert(1)</script> -0", "Wait... what", "soft-?hyphen", "a ~ b -- c --- d"],
 )
 def test_right_to_left_indic_invisible_and_line_start_characters(tmp_path: Path, name: str) -> None:
     """Exact in HTML and DOCX; the PDF verifies (by letters where extractors reorder words)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import pandoc
 from .diagnostics import PipelineError
-from .pandoc_ast import meta_text
+from .pandoc_ast import meta_text, replace_inlines
 
 TEMPLATES = resources.files(__package__) / "templates"
 FONTS = resources.files(__package__) / "fonts"
@@ -193,8 +193,35 @@ def _escape_leading_markup(inlines: list) -> list:
     return inlines
 
 
+# Typst shorthands pandoc's Typst writer does not escape in text: "-1" (a minus
+# sign), "..." (an ellipsis) and "-?" (a soft hyphen). Found by the property test.
+_TYPST_SHORTHAND = re.compile(r"^-(?=\d)|\.(?=\.\.)|-(?=\?)")
+
+
+def escape_typst_shorthands(blocks: list) -> list:
+    """Keep literal text literal: escape the first character of each shorthand in a Str."""
+
+    def escape(node: dict, _in_note: bool) -> list | None:
+        if node["t"] != "Str" or not _TYPST_SHORTHAND.search(node["c"]):
+            return None
+        pieces: list[dict] = []
+        text = node["c"]
+        position = 0
+        for match in _TYPST_SHORTHAND.finditer(text):
+            if match.start() > position:
+                pieces.append({"t": "Str", "c": text[position : match.start()]})
+            pieces.append({"t": "RawInline", "c": ["typst", "\\" + text[match.start()]]})
+            position = match.start() + 1
+        if position < len(text):
+            pieces.append({"t": "Str", "c": text[position:]})
+        return pieces
+
+    return replace_inlines(blocks, escape)
+
+
 def typst_markup(document: dict) -> str:
-    document = {**document, "blocks": protect_typst_line_starts(document["blocks"])}
+    blocks = escape_typst_shorthands(protect_typst_line_starts(document["blocks"]))
+    document = {**document, "blocks": blocks}
     return pandoc.write_format(
         document,
         "typst",
