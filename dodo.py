@@ -7,6 +7,7 @@ declaration_pipeline.tasks, imported lazily so that a no-op `doit` stays fast.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -29,15 +30,40 @@ TEMPLATE = {
     "pdf": [str(PACKAGE / "templates/declaration.typ")],
 }
 FONTS = sorted(str(path) for path in (PACKAGE / "fonts").glob("*.ttf"))
-# The modules each stage runs; changing one rebuilds exactly what depends on it.
-LOADING = ["__init__", "diagnostics", "source_text", "yaml_nodes", "pandoc", "pandoc_ast", "declaration",
-           "bibliography", "signatories", "sources", "names", "tasks"]
-CHECKS = LOADING + [f"checks/{name}" for name in
-                    ("__init__", "markdown_text", "citations", "footnotes", "bibliography",
-                     "signatories", "front_matter", "printable", "resources")]
-ASSEMBLY = CHECKS + ["assemble", "citation_style", "render"]
-RENDERING = ["__init__", "diagnostics", "pandoc", "pandoc_ast", "render", "tasks"]
-VERIFICATION = ASSEMBLY + ["verify"]
+# The code each stage runs, found from its imports: changing a module rebuilds
+# exactly the tasks that import it, directly or not.
+_RELATIVE_IMPORT = re.compile(r"^\s*from (\.+)([\w.]*) import ([\w, ()]+)", re.M)
+
+
+def pipeline_modules(*entry_points: str) -> list[str]:
+    """tasks.py, and the pipeline's .py files that `entry_points` (dotted) import, transitively.
+
+    tasks.py imports each stage lazily inside the function that runs it, so its
+    own imports are not followed: a task depends on its stage, not on all of them.
+    """
+    seen: set[Path] = {PACKAGE / "tasks.py"}
+    pending = [_module_file(name.split(".")) for name in ("__init__", *entry_points)]
+    while pending:
+        path = pending.pop()
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        package = path.parent.relative_to(PACKAGE).parts
+        for dots, module, names in _RELATIVE_IMPORT.findall(path.read_text(encoding="utf-8")):
+            base = list(package[: len(package) - (len(dots) - 1)] if len(dots) > 1 else package)
+            target = base + [part for part in module.split(".") if part]
+            pending.append(_module_file(target))
+            for name in re.findall(r"\w+", names):  # "from . import pandoc" names modules
+                pending.append(_module_file(target + [name]))
+    return sorted(str(path) for path in seen)
+
+
+def _module_file(parts: list[str]) -> Path | None:
+    for candidate in (PACKAGE.joinpath(*parts).with_suffix(".py"), PACKAGE.joinpath(*parts, "__init__.py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
 
 # Output bytes depend on these versions: a new pandoc or typst rebuilds everything.
 TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex")}
@@ -51,10 +77,6 @@ DOIT_CONFIG = {
     # The three writers and three verifications are independent: run them side by side.
     "num_process": min(4, os.cpu_count() or 1),
 }
-
-
-def _modules(names: list[str]) -> list[str]:
-    return [str(PACKAGE / f"{name}.py") for name in names]
 
 
 def run_stage(stage: str, *args, **kwargs):
@@ -75,7 +97,7 @@ def task_check():
     """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
     return {
         "actions": [_action("check", ["."])],
-        "file_dep": SOURCES + _modules(CHECKS) + FONTS,
+        "file_dep": SOURCES + pipeline_modules("checks") + FONTS,
         "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
                     "help": "fail on warnings too (or set DECLARATION_STRICT=1)"}],
         # Warnings are shown again on every run, and --strict can then fail on them.
@@ -91,7 +113,7 @@ def task_assemble():
     """Assemble one pandoc document (citations resolved, signatories and annex added)."""
     return {
         "actions": [_action("assemble", [".", DOCUMENT])],
-        "file_dep": SOURCES + _modules(ASSEMBLY),
+        "file_dep": SOURCES + pipeline_modules("checks", "assemble", "render"),
         "targets": [DOCUMENT],
         "task_dep": ["check"],
         "uptodate": [config_changed(TOOL_VERSIONS)],
@@ -104,7 +126,7 @@ def _render_task(fmt: str, doc: str):
     return {
         "doc": doc,
         "actions": [_action("render", [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets])],
-        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + _modules(RENDERING) + (FONTS if fmt == "pdf" else []),
+        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + pipeline_modules("render") + (FONTS if fmt == "pdf" else []),
         "targets": [OUTPUTS[fmt], *extra_targets],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": True,
@@ -133,7 +155,7 @@ def task_verify():
             "name": fmt,
             "doc": f"Verify {output} against the sources",
             "actions": [_action("verify", [fmt, ".", DOCUMENT, output])],
-            "file_dep": SOURCES + [DOCUMENT, output] + _modules(VERIFICATION),
+            "file_dep": SOURCES + [DOCUMENT, output] + pipeline_modules("verify", "render"),
             "uptodate": [config_changed(TOOL_VERSIONS)],
         }
 
@@ -142,7 +164,7 @@ def task_preview():
     """Write build/preview/: a PNG of every PDF page and screenshots of the web page."""
     return {
         "actions": [_action("preview", [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"], PREVIEW])],
-        "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + _modules(RENDERING + ["preview"]) + FONTS,
+        "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + pipeline_modules("preview") + FONTS,
         "targets": [PREVIEW],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": [(_remove_tree, [PREVIEW])],
@@ -159,7 +181,7 @@ def task_manifest():
     """Write build/manifest.json: SHA-256 of every source and output, tool versions, SOURCE_DATE_EPOCH."""
     return {
         "actions": [_action("manifest", [".", DOCUMENT, str(BUILD), MANIFEST])],
-        "file_dep": SOURCES + [DOCUMENT, *OUTPUTS.values()] + _modules(["manifest", "tasks"]),
+        "file_dep": SOURCES + [DOCUMENT, *OUTPUTS.values()] + pipeline_modules("manifest"),
         "task_dep": ["verify"],
         "targets": [MANIFEST],
         "uptodate": [config_changed(TOOL_VERSIONS)],

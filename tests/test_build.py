@@ -201,3 +201,26 @@ def test_a_failed_build_keeps_the_last_good_outputs_and_the_sources(built_projec
     assert "Traceback" not in result.stdout + result.stderr
     assert {name: (project / "build" / name).read_bytes() for name in OUTPUTS} == before
     assert {name: (project / name).read_bytes() for name in sources} == sources
+
+
+def _ran(result) -> set[str]:  # type: ignore[no-untyped-def]
+    return {line[3:].strip() for line in result.stdout.splitlines() if line.startswith(".  ")}
+
+
+def test_a_change_rebuilds_exactly_what_depends_on_it(built_project: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    template = project / "src" / "declaration_pipeline" / "templates" / "declaration.html"
+    template.write_text(template.read_text() + "<!-- changed -->\n")
+    assert _ran(run_doit(project)) == {"html", "verify:html", "manifest"}
+
+    writer = project / "src" / "declaration_pipeline" / "render.py"
+    writer.write_text(writer.read_text() + "\n# changed\n")
+    assert _ran(run_doit(project)) == {"assemble", "html", "docx", "pdf", "verify:html", "verify:docx",
+                                       "verify:pdf", "manifest", "check"}
+
+    signatories = project / "signatories.yaml"
+    signatories.write_text(signatories.read_text().replace("individuals:", "  - Newly Signed Trust\nindividuals:"))
+    assert _ran(run_doit(project)) == {"check", "assemble", "html", "docx", "pdf", "verify:html", "verify:docx",
+                                       "verify:pdf", "manifest"}
+    assert run_doit(project).stdout.count(".  ") == 0
