@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent / "src"))
 PACKAGE = Path("src/declaration_pipeline")
 BUILD = Path("build")
 SOURCES = ["declaration.md", "references.bib", "signatories.yaml"]
+CHECKED = str(BUILD / "checked-sources.pickle")
 DOCUMENT = str(BUILD / "declaration.json")
 OUTPUTS = {fmt: str(BUILD / f"declaration.{fmt}") for fmt in ("html", "docx", "pdf")}
 TYPST_MARKUP = str(BUILD / "declaration.typ")
@@ -42,23 +44,30 @@ def pipeline_modules(*entry_points: str) -> list[str]:
     own imports are not followed: a task depends on its stage, not on all of them.
     """
     seen: set[Path] = {PACKAGE / "tasks.py"}
-    pending = [_module_file(name.split(".")) for name in ("__init__", *entry_points)]
+    pending = [_module_file(tuple(name.split("."))) for name in ("__init__", *entry_points)]
     while pending:
         path = pending.pop()
         if path is None or path in seen:
             continue
         seen.add(path)
-        package = path.parent.relative_to(PACKAGE).parts
-        for dots, module, names in _RELATIVE_IMPORT.findall(path.read_text(encoding="utf-8")):
-            base = list(package[: len(package) - (len(dots) - 1)] if len(dots) > 1 else package)
-            target = base + [part for part in module.split(".") if part]
-            pending.append(_module_file(target))
-            for name in re.findall(r"\w+", names):  # "from . import pandoc" names modules
-                pending.append(_module_file(target + [name]))
+        pending.extend(_imported_files(path))
     return sorted(str(path) for path in seen)
 
 
-def _module_file(parts: list[str]) -> Path | None:
+@cache
+def _imported_files(path: Path) -> list[Path | None]:
+    package = path.parent.relative_to(PACKAGE).parts
+    found = []
+    for dots, module, names in _RELATIVE_IMPORT.findall(path.read_text(encoding="utf-8")):
+        base = package[: len(package) - (len(dots) - 1)] if len(dots) > 1 else package
+        target = base + tuple(part for part in module.split(".") if part)
+        found.append(_module_file(target))
+        for name in re.findall(r"\w+", names):  # "from . import pandoc" names modules
+            found.append(_module_file(target + (name,)))
+    return found
+
+
+def _module_file(parts: tuple[str, ...]) -> Path | None:
     for candidate in (PACKAGE.joinpath(*parts).with_suffix(".py"), PACKAGE.joinpath(*parts, "__init__.py")):
         if candidate.is_file():
             return candidate
@@ -96,8 +105,10 @@ def _action(name: str, args: list, kwargs: dict | None = None):
 def task_check():
     """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
     return {
-        "actions": [_action("check", ["."])],
+        "actions": [_action("check", [".", CHECKED])],
         "file_dep": SOURCES + pipeline_modules("checks") + FONTS,
+        "targets": [CHECKED],
+        "clean": True,
         "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
                     "help": "fail on warnings too (or set DECLARATION_STRICT=1)"}],
         # Warnings are shown again on every run, and --strict can then fail on them.
@@ -112,10 +123,9 @@ def _no_warnings_last_time(task, values) -> bool:
 def task_assemble():
     """Assemble one pandoc document (citations resolved, signatories and annex added)."""
     return {
-        "actions": [_action("assemble", [".", DOCUMENT])],
-        "file_dep": SOURCES + pipeline_modules("checks", "assemble", "render"),
+        "actions": [_action("assemble", [CHECKED, DOCUMENT])],
+        "file_dep": [CHECKED] + pipeline_modules("assemble", "render"),
         "targets": [DOCUMENT],
-        "task_dep": ["check"],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": True,
     }

@@ -107,9 +107,13 @@ def bench_scale(scale: int, runs: int, directory: Path, baselines: dict[str, lis
     repeat("one signatory added, doit", DOIT, before=add_one)
     (project / "signatories.yaml").write_text(original, encoding="utf-8")
     measure(DOIT, project)
-    repeat("doit check", [*DOIT, "-a", "check"])
-    repeat("PDF alone (doit -a pdf)", [*DOIT, "-a", "pdf"])
-    repeat("doit preview", [*DOIT, "-a", "preview"])
+    def forget(task: str):  # type: ignore[no-untyped-def]
+        # `doit -a` would rerun the task's dependencies too; forgetting reruns the task alone.
+        return lambda run: subprocess.run([*DOIT, "forget", task], cwd=project, capture_output=True, check=True)
+
+    repeat("doit check", [*DOIT, "check"], before=forget("check"))
+    repeat("PDF alone (doit pdf)", [*DOIT, "pdf"], before=forget("pdf"))
+    repeat("doit preview", [*DOIT, "preview"], before=forget("preview"))
     results["check in process"] = check_in_process(project, runs)
 
     document = project / "build" / "declaration.json"
@@ -179,9 +183,9 @@ def machine() -> dict:
 
 
 ROWS = ["clean build, three outputs (doit html docx pdf)", "clean build (doit)", "no-op doit",
-        "one signatory added, doit", "doit check", "check in process", "PDF alone (doit -a pdf)", "doit preview"]
+        "one signatory added, doit", "doit check", "check in process", "PDF alone (doit pdf)", "doit preview"]
 RATIOS = [("clean build, three outputs (doit html docx pdf)", "our three outputs"),
-          ("PDF alone (doit -a pdf)", "our PDF alone")]
+          ("PDF alone (doit pdf)", "our PDF alone")]
 
 
 def table(report: dict) -> str:

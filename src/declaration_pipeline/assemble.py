@@ -91,9 +91,9 @@ def _render_citation(node: ast.Node, in_note: bool, bibliography: Bibliography) 
 
 def _signatory_inlines(signatory: Signatory) -> list[ast.Node]:
     inlines = [ast.span(ast.text_inlines(signatory.name), classes=("signatory-name",))]
-    details = ", ".join(filter(None, (signatory.affiliation, signatory.country)))
-    if details:
-        inlines += [{"t": "Space"}, ast.span(ast.text_inlines(f"({details})"), classes=("signatory-details",))]
+    if signatory.details:
+        details = ast.text_inlines(f"({signatory.details})")
+        inlines += [{"t": "Space"}, ast.span(details, classes=("signatory-details",))]
     return inlines
 
 

@@ -34,6 +34,15 @@ class Signatory:
     country: str | None = None
     affiliation: str | None = None
 
+    @property
+    def details(self) -> str:
+        """What is printed after the name, in parentheses: "University of Lisbon, Portugal"."""
+        return ", ".join(filter(None, (self.affiliation, self.country)))
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} ({self.details})" if self.details else self.name
+
 
 def load_signatories(path: Path, display_path: str) -> tuple[list[Signatory], list[Diagnostic]]:
     source, diagnostics = read_source(path, display_path)

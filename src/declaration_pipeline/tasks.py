@@ -34,28 +34,41 @@ def report(diagnostics: list[Diagnostic], what: str, strict: bool = False) -> Ta
     return None
 
 
-def check(root: str, strict: bool = False) -> TaskFailed | dict:
-    """Returns the number of warnings for doit to keep: while there are any, check runs every time."""
+def check(root: str, checked_output: str, strict: bool = False) -> TaskFailed | dict:
+    """Check the sources; when they pass, keep the loaded records for `assemble`.
+
+    Returns the number of warnings for doit to keep: while there are any, check
+    runs every time.
+    """
+    import pickle
+
     from .checks import check_sources
+    from .render import write_atomically
 
     strict = strict or _strict_from_environment()
     try:
-        _sources, diagnostics = check_sources(Path(root))
+        sources, diagnostics = check_sources(Path(root))
+        failed = report(diagnostics, "check", strict)
+        if failed:
+            return failed
+        # Loaded once: assemble reads these records instead of parsing everything again.
+        write_atomically(Path(checked_output), pickle.dumps(sources, protocol=pickle.HIGHEST_PROTOCOL))
     except PipelineError as exc:
         return TaskFailed(str(exc))
-    return report(diagnostics, "check", strict) or {"warnings": len(diagnostics)}
+    return {"warnings": len(diagnostics)}
 
 
-def assemble(root: str, output: str) -> TaskFailed | None:
+def assemble(checked: str, output: str) -> TaskFailed | None:
+    import pickle
+
     from .assemble import assemble_document
-    from .checks import check_sources
     from .render import write_document
 
     try:
-        sources, diagnostics = check_sources(Path(root))
-        if has_errors(diagnostics):
-            return report(diagnostics, "assemble")
+        sources = pickle.loads(Path(checked).read_bytes())
         write_document(assemble_document(sources), Path(output))
+    except (OSError, pickle.UnpicklingError) as exc:
+        return TaskFailed(f"{checked}: the checked sources cannot be read ({exc}); run doit check")
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None

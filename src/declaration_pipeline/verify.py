@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import pandoc_ast as ast
 from .diagnostics import Diagnostic, PipelineError, error
-from .signatories import Signatory, load_signatories
+from .signatories import load_signatories
 from .sources import DECLARATION, SIGNATORIES
 
 A4_POINTS = (595.28, 841.89)
@@ -76,11 +76,6 @@ def item_key(text: str) -> tuple[str, object]:
     return ("text", squashed)
 
 
-def signatory_display(signatory: Signatory) -> str:
-    details = ", ".join(filter(None, (signatory.affiliation, signatory.country)))
-    return f"{signatory.name} ({details})" if details else signatory.name
-
-
 def expectations(root: Path, document: dict) -> Expected:
     signatories, problems = load_signatories(root / SIGNATORIES, SIGNATORIES)
     if problems:
@@ -107,7 +102,7 @@ def expectations(root: Path, document: dict) -> Expected:
         tuple(footnotes),
         tuple(annex),
         tuple(citations),
-        tuple(signatory_display(s) for s in signatories),
+        tuple(s.display for s in signatories),
         tuple(sorted(f"@{key}" for key in cited)) + tuple(sorted(f"[^{label}]" for label in labels)),
     )
 

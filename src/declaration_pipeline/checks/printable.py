@@ -74,8 +74,7 @@ def _printed_texts(sources: Sources) -> Iterable[tuple[tuple[str, int, int], str
         for role, people in reference.entry.persons.items():
             yield (REFERENCES, *reference.field_position(role)), " ".join(str(person) for person in people)
     for signatory in sources.signatories:
-        text = " ".join(filter(None, (signatory.name, signatory.country, signatory.affiliation)))
-        yield (SIGNATORIES, signatory.line, signatory.col), text
+        yield (SIGNATORIES, signatory.line, signatory.col), signatory.display
 
 
 def _position_in(sources: Sources, character: str, line: int, col: int) -> tuple[int, int]:
