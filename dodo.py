@@ -109,8 +109,15 @@ def task_check():
         "file_dep": SOURCES + pipeline_modules("checks") + FONTS,
         "targets": [CHECKED],
         "clean": True,
-        "params": [{"name": "strict", "long": "strict", "type": bool, "default": False,
-                    "help": "fail on warnings too (or set DECLARATION_STRICT=1)"}],
+        "params": [
+            {
+                "name": "strict",
+                "long": "strict",
+                "type": bool,
+                "default": False,
+                "help": "fail on warnings too (or set DECLARATION_STRICT=1)",
+            }
+        ],
         # Warnings are shown again on every run, and --strict can then fail on them.
         "uptodate": [config_changed(TOOL_VERSIONS), _no_warnings_last_time],
     }
@@ -203,8 +210,15 @@ def task_reproduce():
     """Rebuild from the current sources in a temporary directory and compare with a manifest (--manifest)."""
     return {
         "actions": [(run_stage, ["reproduce", "."], {})],
-        "params": [{"name": "manifest_path", "long": "manifest", "type": str, "default": MANIFEST,
-                    "help": "the manifest to compare with (default: build/manifest.json)"}],
+        "params": [
+            {
+                "name": "manifest_path",
+                "long": "manifest",
+                "type": str,
+                "default": MANIFEST,
+                "help": "the manifest to compare with (default: build/manifest.json)",
+            }
+        ],
         "uptodate": [False],
         "verbosity": 2,
     }
@@ -216,8 +230,14 @@ def task_sigdiff():
         "actions": [(run_stage, ["sigdiff", "."], {})],
         "params": [
             {"name": "ref", "long": "ref", "type": str, "default": "origin/main", "help": "git ref to compare with"},
-            {"name": "output_format", "long": "format", "type": str, "default": "text",
-             "choices": [("text", "for a terminal"), ("markdown", "for a job summary")], "help": "text or markdown"},
+            {
+                "name": "output_format",
+                "long": "format",
+                "type": str,
+                "default": "text",
+                "choices": [("text", "for a terminal"), ("markdown", "for a job summary")],
+                "help": "text or markdown",
+            },
         ],
         "uptodate": [False],
         "verbosity": 2,
@@ -228,9 +248,16 @@ def task_summary():
     """Write build/summary.md for CI: check counts, page count and the signatory diff (--ref)."""
     return {
         "actions": [(run_stage, ["job_summary", ".", OUTPUTS["pdf"]], {})],
-        "params": [{"name": "ref", "long": "ref", "type": str, "default": "origin/main", "help": "git ref to compare with"},
-                   {"name": "output", "long": "output", "type": str, "default": str(BUILD / "summary.md"),
-                    "help": "where to write the Markdown"}],
+        "params": [
+            {"name": "ref", "long": "ref", "type": str, "default": "origin/main", "help": "git ref to compare with"},
+            {
+                "name": "output",
+                "long": "output",
+                "type": str,
+                "default": str(BUILD / "summary.md"),
+                "help": "where to write the Markdown",
+            },
+        ],
         "uptodate": [False],
     }
 

@@ -44,8 +44,9 @@ print(json.dumps({"seconds": seconds, "rc": completed.returncode,
 
 
 def measure(command: list[str], cwd: Path) -> dict:
-    output = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True,
-                            text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, check=True
+    )
     result = json.loads(output.stdout)
     if result["rc"] != 0:
         raise RuntimeError(f"{' '.join(command)} failed in {cwd}:\n{result['stderr']}")
@@ -81,8 +82,9 @@ def clean(project: Path) -> None:
 DOIT = [sys.executable, "-m", "doit"]
 
 
-def bench_scale(scale: int, runs: int, directory: Path, baselines: dict[str, list[str] | None],
-                slow_above: int) -> dict:
+def bench_scale(
+    scale: int, runs: int, directory: Path, baselines: dict[str, list[str] | None], slow_above: int
+) -> dict:
     project = make_project(scale, directory)
     results: dict[str, dict] = {}
 
@@ -95,8 +97,11 @@ def bench_scale(scale: int, runs: int, directory: Path, baselines: dict[str, lis
         results[name] = median_of(samples)
         print(f"  {name}: {results[name]['seconds']:.3f} s", file=sys.stderr, flush=True)
 
-    repeat("clean build, three outputs (doit html docx pdf)", [*DOIT, "html", "docx", "pdf"],
-           before=lambda run: clean(project))
+    repeat(
+        "clean build, three outputs (doit html docx pdf)",
+        [*DOIT, "html", "docx", "pdf"],
+        before=lambda run: clean(project),
+    )
     repeat("clean build (doit)", DOIT, before=lambda run: clean(project))
     repeat("no-op doit", DOIT)
     original = (project / "signatories.yaml").read_text(encoding="utf-8")
@@ -108,6 +113,7 @@ def bench_scale(scale: int, runs: int, directory: Path, baselines: dict[str, lis
     repeat("one signatory added, doit", DOIT, before=add_one)
     (project / "signatories.yaml").write_text(original, encoding="utf-8")
     measure(DOIT, project)
+
     def forget(task: str):  # type: ignore[no-untyped-def]
         # `doit -a` would rerun the task's dependencies too; forgetting reruns the task alone.
         return lambda run: subprocess.run([*DOIT, "forget", task], cwd=project, capture_output=True, check=True)
@@ -143,15 +149,27 @@ def check_in_process(project: Path, runs: int) -> dict:
         "from declaration_pipeline.checks.signatories import find_near_duplicate_signatories\n"
         "check_sources(Path('.'))\n"  # warm: imports and first pandoc start
         f"times = []\nfor _ in range({runs}):\n"
-        "    start = time.perf_counter(); sources, d = check_sources(Path('.')); times.append(time.perf_counter() - start)\n"
+        "    start = time.perf_counter()\n"
+        "    sources, d = check_sources(Path('.'))\n"
+        "    times.append(time.perf_counter() - start)\n"
         "_, stats = find_near_duplicate_signatories(sources.signatories)\n"
         "print(json.dumps({'times': times, 'lookups': stats.lookups, 'diagnostics': len(d)}))\n"
     )
-    output = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True,
-                            env={**os.environ, "PYTHONPATH": str(project / "src")})
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+    )
     data = json.loads(output.stdout)
-    return {"seconds": statistics.median(data["times"]), "runs": [round(t, 4) for t in data["times"]],
-            "near_duplicate_lookups": data["lookups"], "diagnostics": data["diagnostics"]}
+    return {
+        "seconds": statistics.median(data["times"]),
+        "runs": [round(t, 4) for t in data["times"]],
+        "near_duplicate_lookups": data["lookups"],
+        "diagnostics": data["diagnostics"],
+    }
 
 
 def _pages(pdf: Path) -> int:
@@ -185,14 +203,30 @@ def machine() -> dict:
         pass
     from declaration_pipeline.manifest import tool_versions
 
-    return {"cores": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "system": platform.platform(), "tools": tool_versions(), "date": time.strftime("%Y-%m-%d")}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "tools": tool_versions(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
 
 
-ROWS = ["clean build, three outputs (doit html docx pdf)", "clean build (doit)", "no-op doit",
-        "one signatory added, doit", "doit check", "check in process", "PDF alone (doit pdf)", "doit preview"]
-RATIOS = [("clean build, three outputs (doit html docx pdf)", "our three outputs"),
-          ("PDF alone (doit pdf)", "our PDF alone")]
+ROWS = [
+    "clean build, three outputs (doit html docx pdf)",
+    "clean build (doit)",
+    "no-op doit",
+    "one signatory added, doit",
+    "doit check",
+    "check in process",
+    "PDF alone (doit pdf)",
+    "doit preview",
+]
+RATIOS = [
+    ("clean build, three outputs (doit html docx pdf)", "our three outputs"),
+    ("PDF alone (doit pdf)", "our PDF alone"),
+]
 
 
 def table(report: dict) -> str:
@@ -223,12 +257,18 @@ def table(report: dict) -> str:
                 cells.append(f"{ours / base['seconds']:.2f}" if "seconds" in base else "–")
             baseline = name.removeprefix("baseline: ").removesuffix(" (PDF only)")
             lines.append(f"| ratio: {label} / {baseline} | " + " | ".join(cells) + " |")
-    lines.append("| near-duplicate lookups | " + " | ".join(
-        f"{s['results']['check in process']['near_duplicate_lookups']:,}" for s in scales) + " |")
+    lines.append(
+        "| near-duplicate lookups | "
+        + " | ".join(f"{s['results']['check in process']['near_duplicate_lookups']:,}" for s in scales)
+        + " |"
+    )
     m = report["machine"]
-    lines += ["", f"Machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}; pandoc {m['tools']['pandoc']}, "
-              f"typst {m['tools']['typst']}. Median of {report['runs']} runs; memory is the peak resident set "
-              "of any one process."]
+    lines += [
+        "",
+        f"Machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}; pandoc {m['tools']['pandoc']}, "
+        f"typst {m['tools']['typst']}. Median of {report['runs']} runs; memory is the peak resident set "
+        "of any one process.",
+    ]
     return "\n".join(lines)
 
 
@@ -241,8 +281,12 @@ def main() -> None:
     parser.add_argument("--scales", default="0,1000,10000,100000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
-    parser.add_argument("--slow-above", type=int, default=10_000,
-                        help="above this many signatories, skip the previews and the WeasyPrint baseline")
+    parser.add_argument(
+        "--slow-above",
+        type=int,
+        default=10_000,
+        help="above this many signatories, skip the previews and the WeasyPrint baseline",
+    )
     arguments = parser.parse_args()
     if arguments.runs < 5:
         print("note: fewer than 5 runs per figure", file=sys.stderr)
@@ -252,7 +296,8 @@ def main() -> None:
         for scale in (int(s) for s in arguments.scales.split(",")):
             print(f"scale {scale}:", file=sys.stderr, flush=True)
             report["scales"].append(
-                bench_scale(scale, arguments.runs, Path(directory), baselines, arguments.slow_above))
+                bench_scale(scale, arguments.runs, Path(directory), baselines, arguments.slow_above)
+            )
     Path(arguments.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))
 

@@ -45,8 +45,13 @@ def _readable(part: str) -> str:
 def synthetic_signatories(count: int, seed: int = 2024) -> tuple[list[str], list[str]]:
     """(organizations, individuals): half and half, every name distinct."""
     rng = random.Random(seed)
-    organizations = _distinct(count // 2, rng, lambda: rng.choice(PATTERNS).format(
-        city=_readable(rng.choice(CITIES)), theme=_readable(rng.choice(THEMES)), kind=rng.choice(KINDS)))
+    organizations = _distinct(
+        count // 2,
+        rng,
+        lambda: rng.choice(PATTERNS).format(
+            city=_readable(rng.choice(CITIES)), theme=_readable(rng.choice(THEMES)), kind=rng.choice(KINDS)
+        ),
+    )
 
     def person() -> str:
         if rng.random() < 0.1:

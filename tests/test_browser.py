@@ -87,7 +87,11 @@ def test_a_citation_leads_to_its_annex_entry(open_page) -> None:  # type: ignore
 
 
 def _column_positions(page) -> set[int]:  # type: ignore[no-untyped-def]
-    return set(page.evaluate("[...document.querySelectorAll('.organizations li')].map(li => Math.round(li.getBoundingClientRect().left))"))
+    return set(
+        page.evaluate(
+            "[...document.querySelectorAll('.organizations li')].map(li => Math.round(li.getBoundingClientRect().left))"
+        )
+    )
 
 
 def test_signatory_columns_reflow_on_a_phone_without_horizontal_scrolling(open_page) -> None:  # type: ignore[no-untyped-def]

@@ -11,10 +11,10 @@ from pathlib import Path
 import docx
 import html5lib
 import pytest
+from conftest import copy_project, run_doit
 from lxml import etree
 from pypdf import PdfReader
 
-from conftest import copy_project, run_doit
 from declaration_pipeline import pandoc
 from declaration_pipeline.bibliography import load_bibliography
 from declaration_pipeline.pandoc_ast import stringify
@@ -71,7 +71,7 @@ def test_every_output_has_each_signatory_exactly_once(texts: dict[str, str], out
     signatories, _ = load_signatories(ROOT / "signatories.yaml", "signatories.yaml")
     names = [squash(s.name) for s in signatories]
     text = squash(texts[output])
-    for signatory, name in zip(signatories, names):
+    for signatory, name in zip(signatories, names, strict=True):
         # A name that is part of a longer one ("Centre for Human Rights") is counted there too.
         inside_others = sum(other.count(name) for other in names if other != name)
         assert text.count(name) == 1 + inside_others, signatory.name
@@ -80,9 +80,17 @@ def test_every_output_has_each_signatory_exactly_once(texts: dict[str, str], out
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_every_output_has_headings_footnotes_and_annex(texts: dict[str, str], output: str) -> None:
     text = texts[output]
-    for heading in ("Foreword from the Board", "PREAMBLE:", "1. Situational Context and process",
-                    "DECLARATION:", "8. Accelerate progress and enhance transparency",
-                    "Signatories", "Organizations", "Individuals", "Annex: Relevant reading"):
+    for heading in (
+        "Foreword from the Board",
+        "PREAMBLE:",
+        "1. Situational Context and process",
+        "DECLARATION:",
+        "8. Accelerate progress and enhance transparency",
+        "Signatories",
+        "Organizations",
+        "Individuals",
+        "Annex: Relevant reading",
+    ):
         assert squash(heading) in squash(text), heading
     assert squash(FOOTNOTE_1) in squash(text)
     assert squash("The Global Organized Crime Index 2023. https://ocindex.net/2023/") in squash(text)
@@ -150,12 +158,15 @@ def test_pdf_is_a4_with_metadata_outline_and_embedded_fonts(built_project: Path)
     assert reader.metadata.title.startswith("A Civil Society Declaration")
     assert reader.trailer["/Root"]["/Lang"] == "en"
     top_level = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert top_level == ["Foreword from the Board of the Alliance of NGOs on Crime Prevention and Criminal Justice",
-                         "PREAMBLE:", "DECLARATION:", "Signatories", "Annex: Relevant reading"]
+    assert top_level == [
+        "Foreword from the Board of the Alliance of NGOs on Crime Prevention and Criminal Justice",
+        "PREAMBLE:",
+        "DECLARATION:",
+        "Signatories",
+        "Annex: Relevant reading",
+    ]
     fonts = {
-        str(font.get_object()["/BaseFont"])
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
+        str(font.get_object()["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()
     }
     assert fonts and all("Libertinus" in font for font in fonts)
 
@@ -175,9 +186,7 @@ def test_a_second_doit_runs_no_task(built_project: Path) -> None:
     assert ran == [], result.stdout
 
 
-def test_two_clean_builds_in_different_directories_are_byte_identical(
-    built_project: Path, tmp_path: Path
-) -> None:
+def test_two_clean_builds_in_different_directories_are_byte_identical(built_project: Path, tmp_path: Path) -> None:
     other = copy_project(tmp_path / "elsewhere" / "checkout")
     assert run_doit(other).returncode == 0
     for name in OUTPUTS:
@@ -197,7 +206,10 @@ def test_a_failed_build_keeps_the_last_good_outputs_and_the_sources(built_projec
     result = run_doit(project)
 
     assert result.returncode != 0
-    assert 'declaration.md:25:38: error: unknown citation key "roepstorf2020"; did you mean "roepstorff2020"? [citation-unknown]' in result.stderr
+    assert (
+        'declaration.md:25:38: error: unknown citation key "roepstorf2020"; '
+        'did you mean "roepstorff2020"? [citation-unknown]' in result.stderr
+    )
     assert "Traceback" not in result.stdout + result.stderr
     assert {name: (project / "build" / name).read_bytes() for name in OUTPUTS} == before
     assert {name: (project / name).read_bytes() for name in sources} == sources
@@ -216,11 +228,29 @@ def test_a_change_rebuilds_exactly_what_depends_on_it(built_project: Path, tmp_p
 
     writer = project / "src" / "declaration_pipeline" / "render.py"
     writer.write_text(writer.read_text() + "\n# changed\n")
-    assert _ran(run_doit(project)) == {"assemble", "html", "docx", "pdf", "verify:html", "verify:docx",
-                                       "verify:pdf", "manifest", "check"}
+    assert _ran(run_doit(project)) == {
+        "assemble",
+        "html",
+        "docx",
+        "pdf",
+        "verify:html",
+        "verify:docx",
+        "verify:pdf",
+        "manifest",
+        "check",
+    }
 
     signatories = project / "signatories.yaml"
     signatories.write_text(signatories.read_text().replace("individuals:", "  - Newly Signed Trust\nindividuals:"))
-    assert _ran(run_doit(project)) == {"check", "assemble", "html", "docx", "pdf", "verify:html", "verify:docx",
-                                       "verify:pdf", "manifest"}
+    assert _ran(run_doit(project)) == {
+        "check",
+        "assemble",
+        "html",
+        "docx",
+        "pdf",
+        "verify:html",
+        "verify:docx",
+        "verify:pdf",
+        "manifest",
+    }
     assert run_doit(project).stdout.count(".  ") == 0

@@ -21,8 +21,14 @@ def project_from_case(tmp_path: Path, case: str) -> Path:
 
 def check(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "DECLARATION_STRICT")}
-    return subprocess.run([sys.executable, "-m", "doit", "check", *args], cwd=project, capture_output=True,
-                          text=True, env={**environment, **env}, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "doit", "check", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**environment, **env},
+        check=False,
+    )
 
 
 def test_errors_fail_and_every_problem_is_printed_with_a_summary(tmp_path: Path) -> None:
@@ -48,7 +54,12 @@ def test_github_actions_gets_annotations(tmp_path: Path) -> None:
 
 
 def test_the_repository_sources_check_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "doit", "-f", "dodo.py", "check"], cwd=Path(__file__).parent.parent,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "doit", "-f", "dodo.py", "check"],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0
     assert "error" not in result.stderr and "warning" not in result.stderr

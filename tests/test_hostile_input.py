@@ -34,17 +34,34 @@ SCRIPTS = (
 )
 INVISIBLE = ["\u200b", "\u200d", "\u200c", "\u2060"]  # zero-width space, joiners, word joiner
 COMBINING = ["e\u0301", "o\u0308", "n\u0303", "a\u030a"]  # decomposed accents
-HOSTILE = ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "#import \"/etc/passwd\"",
-           "#read(\"/etc/passwd\")", "$x^2$", "<label>", "@ref", "// comment", "\\textbf{bold}",
-           "**bold** _it_", "[link](http://evil)", "&amp;", "]] #{", "---", "`code`", "<!-- c -->"]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    '#import "/etc/passwd"',
+    '#read("/etc/passwd")',
+    "$x^2$",
+    "<label>",
+    "@ref",
+    "// comment",
+    "\\textbf{bold}",
+    "**bold** _it_",
+    "[link](http://evil)",
+    "&amp;",
+    "]] #{",
+    "---",
+    "`code`",
+    "<!-- c -->",
+]
 
 NAME_PARTS = st.one_of(
     st.sampled_from(HOSTILE),
     st.text(alphabet=st.sampled_from(list(SCRIPTS) + SYNTAX + INVISIBLE), min_size=1, max_size=8),
     st.sampled_from(COMBINING),
 )
-NAMES = st.lists(NAME_PARTS, min_size=1, max_size=4).map(" ".join).filter(
-    lambda name: squash(name) != "" and name.strip() == name and "  " not in name
+NAMES = (
+    st.lists(NAME_PARTS, min_size=1, max_size=4)
+    .map(" ".join)
+    .filter(lambda name: squash(name) != "" and name.strip() == name and "  " not in name)
 )
 
 
@@ -53,7 +70,9 @@ def build(tmp_path: Path, name: str) -> dict[str, Path]:
     (tmp_path / "declaration.md").write_text((CASES / "clean" / "declaration.md").read_text())
     (tmp_path / "references.bib").write_text((CASES / "clean" / "references.bib").read_text())
     (tmp_path / "signatories.yaml").write_text(
-        "organizations:\n  - Alpha Foundation\n  - " + json.dumps(name, ensure_ascii=False) + "\nindividuals:\n  - Ana Gómez\n",
+        "organizations:\n  - Alpha Foundation\n  - "
+        + json.dumps(name, ensure_ascii=False)
+        + "\nindividuals:\n  - Ana Gómez\n",
         encoding="utf-8",
     )
     sources, diagnostics = check_sources(tmp_path)
@@ -71,7 +90,9 @@ def build(tmp_path: Path, name: str) -> dict[str, Path]:
 def html_items(path: Path) -> tuple[list[str], Counter]:
     tree = html5lib.parse(path.read_bytes(), namespaceHTMLElements=False)
     items = ["".join(li.itertext()) for li in tree.iter("li")]
-    shape = Counter((element.tag, tuple(sorted(element.attrib))) for element in tree.iter() if isinstance(element.tag, str))
+    shape = Counter(
+        (element.tag, tuple(sorted(element.attrib))) for element in tree.iter() if isinstance(element.tag, str)
+    )
     return items, shape
 
 
@@ -114,11 +135,24 @@ def test_any_name_appears_literally_in_every_output(
 
 @pytest.mark.parametrize(
     "name",
-    ["جمعية حقوق الإنسان", "ארגון זכויות האדם", "मानवाधिकार संगठन", "Zoë \u200bZero\u200d Width", "Amina O\u0301konkwo",
-     # found by Hypothesis: pandoc leaves Typst markup unescaped at the start of a list item
-     "+", "=", "- x", "/ term: x", "1. Foundation",
-     # and Typst shorthands it leaves in text: a minus sign, an ellipsis, a soft hyphen
-     "<script>alert(1)</script> -0", "Wait... what", "soft-?hyphen", "a ~ b -- c --- d"],
+    [
+        "جمعية حقوق الإنسان",
+        "ארגון זכויות האדם",
+        "मानवाधिकार संगठन",
+        "Zoë \u200bZero\u200d Width",
+        "Amina O\u0301konkwo",
+        # found by Hypothesis: pandoc leaves Typst markup unescaped at the start of a list item
+        "+",
+        "=",
+        "- x",
+        "/ term: x",
+        "1. Foundation",
+        # and Typst shorthands it leaves in text: a minus sign, an ellipsis, a soft hyphen
+        "<script>alert(1)</script> -0",
+        "Wait... what",
+        "soft-?hyphen",
+        "a ~ b -- c --- d",
+    ],
 )
 def test_right_to_left_indic_invisible_and_line_start_characters(tmp_path: Path, name: str) -> None:
     """Exact in HTML and DOCX; the PDF verifies (by letters where extractors reorder words)."""

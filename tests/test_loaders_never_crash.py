@@ -19,16 +19,81 @@ from declaration_pipeline.source_text import decode_source
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-YAML_PIECES = st.sampled_from([
-    "organizations:", "individuals:", "  - ", "- ", "name: ", "country: ", "affiliation: ", "&a ", "*a", "!!str ",
-    "!!python/object:os.system ", "[", "]", "{", "}", '"', "'", "\t", "\n", "  ", ": ", "? ", "|", ">", "#", "---",
-    "...", "no", "1e3", "2024-10-01", "~", "null", "é", "王", "\u202e", "\x00", "\ufeff",
-])
-BIB_PIECES = st.sampled_from([
-    "@article{", "@book{", "@misc(", "@string{", "@comment{", "@preamble{", "key2020,", "author = ", "title = ",
-    "year = ", "doi = ", "url = ", "journal = ", "{", "}", '"', ",", "#", "=", "\n", " and ", "\\'e", "{\\\"o}",
-    "10.1000/x", "https://x", "%", "@", "2020", "Krizsán", "\x00",
-])
+YAML_PIECES = st.sampled_from(
+    [
+        "organizations:",
+        "individuals:",
+        "  - ",
+        "- ",
+        "name: ",
+        "country: ",
+        "affiliation: ",
+        "&a ",
+        "*a",
+        "!!str ",
+        "!!python/object:os.system ",
+        "[",
+        "]",
+        "{",
+        "}",
+        '"',
+        "'",
+        "\t",
+        "\n",
+        "  ",
+        ": ",
+        "? ",
+        "|",
+        ">",
+        "#",
+        "---",
+        "...",
+        "no",
+        "1e3",
+        "2024-10-01",
+        "~",
+        "null",
+        "é",
+        "王",
+        "\u202e",
+        "\x00",
+        "\ufeff",
+    ]
+)
+BIB_PIECES = st.sampled_from(
+    [
+        "@article{",
+        "@book{",
+        "@misc(",
+        "@string{",
+        "@comment{",
+        "@preamble{",
+        "key2020,",
+        "author = ",
+        "title = ",
+        "year = ",
+        "doi = ",
+        "url = ",
+        "journal = ",
+        "{",
+        "}",
+        '"',
+        ",",
+        "#",
+        "=",
+        "\n",
+        " and ",
+        "\\'e",
+        '{\\"o}',
+        "10.1000/x",
+        "https://x",
+        "%",
+        "@",
+        "2020",
+        "Krizsán",
+        "\x00",
+    ]
+)
 
 
 def _assert_only_diagnostics(result: tuple) -> None:

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import copy_project, run_doit
 from pypdf import PdfReader
 
-from conftest import copy_project, run_doit
 from declaration_pipeline.checks import check_sources
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -44,8 +44,14 @@ def test_a_build_killed_during_the_pdf_step_leaves_no_truncated_output(tmp_path:
 
     # Enough signatories that the PDF step takes seconds, then kill it mid-way.
     (project / "signatories.yaml").write_text(signatories_yaml(20_000), encoding="utf-8")
-    build = subprocess.Popen([sys.executable, "-m", "doit"], cwd=project, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    build = subprocess.Popen(
+        [sys.executable, "-m", "doit"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     assert build.stdout is not None
     for line in build.stdout:
         if line.startswith(".  pdf"):

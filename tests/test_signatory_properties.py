@@ -18,11 +18,26 @@ from declaration_pipeline.signatories import Signatory
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from synthetic import synthetic_signatories  # noqa: E402
 
-BASE_NAMES = ["Soroptimist International", "The Salvation Army", "Centre for Human Rights",
-              "Réseau National", "AIM Education & Research Society", "Richard Anthony"]
+BASE_NAMES = [
+    "Soroptimist International",
+    "The Salvation Army",
+    "Centre for Human Rights",
+    "Réseau National",
+    "AIM Education & Research Society",
+    "Richard Anthony",
+]
 VARIANTS = st.sampled_from(BASE_NAMES).flatmap(
-    lambda name: st.sampled_from([name, name.upper(), "The " + name, name.replace("Centre", "Center"),
-                                  name.replace("&", "and"), name + ".", " ".join(name.split()) + "  "])
+    lambda name: st.sampled_from(
+        [
+            name,
+            name.upper(),
+            "The " + name,
+            name.replace("Centre", "Center"),
+            name.replace("&", "and"),
+            name + ".",
+            " ".join(name.split()) + "  ",
+        ]
+    )
 )
 
 
@@ -54,7 +69,15 @@ def test_near_duplicate_search_does_linear_work() -> None:
 
 
 def test_a_typo_is_a_near_duplicate_and_a_longer_name_is_not() -> None:
-    names = _signatories(["Soroptimist International", "Soroptimist Internatonal", "Centre for Human Rights",
-                          "Centre for Human Rights and Climate Change Research", "Terra-1530", "Terra-1531"])
+    names = _signatories(
+        [
+            "Soroptimist International",
+            "Soroptimist Internatonal",
+            "Centre for Human Rights",
+            "Centre for Human Rights and Climate Change Research",
+            "Terra-1530",
+            "Terra-1531",
+        ]
+    )
     warnings, _ = find_near_duplicate_signatories(names)
     assert [w.line for w in warnings] == [2]

@@ -90,7 +90,8 @@ def _sabotaged_html(built_project: Path, tmp_path: Path, change) -> Path:  # typ
 
 def test_an_external_stylesheet_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
     output = _sabotaged_html(
-        built_project, tmp_path,
+        built_project,
+        tmp_path,
         lambda html: html.replace("</head>", '<link rel="stylesheet" href="https://cdn.example.org/x.css">\n</head>'),
     )
     assert "verify-external-resource" in codes(built_project, "html", document, output)
@@ -112,7 +113,10 @@ def test_a_missing_footnote_backlink_is_caught(built_project: Path, document: di
 
 def test_a_docx_without_its_footnotes_part_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
     output = tmp_path / "declaration.docx"
-    with zipfile.ZipFile(built_project / "build" / "declaration.docx") as original, zipfile.ZipFile(output, "w") as copy_:
+    with (
+        zipfile.ZipFile(built_project / "build" / "declaration.docx") as original,
+        zipfile.ZipFile(output, "w") as copy_,
+    ):
         for item in original.infolist():
             if item.filename != "word/footnotes.xml":
                 copy_.writestr(item, original.read(item))

@@ -41,9 +41,7 @@ def assemble_document(sources: Sources) -> dict:
     meta = dict(declaration.ast["meta"])
     blocks = ast.replace_inlines(
         declaration.ast["blocks"],
-        lambda node, in_note: _render_citation(node, in_note, sources.bibliography)
-        if node["t"] == "Cite"
-        else None,
+        lambda node, in_note: _render_citation(node, in_note, sources.bibliography) if node["t"] == "Cite" else None,
     )
     titles = {key: ast.meta_text(meta, key) or default for key, default in DEFAULT_TITLES.items()}
     blocks += signatory_section(sources.signatories, titles)

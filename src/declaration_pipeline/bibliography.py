@@ -102,8 +102,7 @@ def _entry_heads(text: str, index: LineIndex) -> list[tuple[str, str, int, int, 
     for number, match in enumerate(matches):
         body_end = matches[number + 1].start() if number + 1 < len(matches) else len(text)
         field_lines = tuple(
-            (m.group(1).lower(), *index.position(m.start(1)))
-            for m in _FIELD_NAME.finditer(text, match.end(), body_end)
+            (m.group(1).lower(), *index.position(m.start(1))) for m in _FIELD_NAME.finditer(text, match.end(), body_end)
         )
         key_offset = match.start(2) if match.group(2) else match.start()
         line, col = index.position(key_offset)

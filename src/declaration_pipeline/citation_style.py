@@ -71,7 +71,9 @@ def _pages(text: richtext.Text) -> richtext.Text:
 
 
 _date = join["(", field("year"), ")"]
-_doi = optional[" ", href(join["https://doi.org/", field("doi", raw=True)])[join["https://doi.org/", field("doi", raw=True)]]]
+_doi = optional[
+    " ", href(join["https://doi.org/", field("doi", raw=True)])[join["https://doi.org/", field("doi", raw=True)]]
+]
 _url = optional[" ", href(field("url", raw=True))[field("url", raw=True)]]
 _urn = optional[" ", field("urn", raw=True)]
 _links = join[_doi, _url, _urn]
@@ -155,10 +157,7 @@ def format_annex(bibliography: Bibliography) -> list[tuple[str, list[ast.Node]]]
     """(key, inlines) for every reference, in annex order."""
     style = AnnexStyle()
     entries = [reference.entry for reference in bibliography.references]
-    return [
-        (formatted.key, rich_text_to_inlines(formatted.text))
-        for formatted in style.format_entries(entries)
-    ]
+    return [(formatted.key, rich_text_to_inlines(formatted.text)) for formatted in style.format_entries(entries)]
 
 
 _SYMBOLS = {"ndash": "–", "mdash": "—", "nbsp": "\u00a0", "newblock": " "}

@@ -83,9 +83,7 @@ def _front_matter_keys(text: str, display_path: str) -> tuple[tuple[FrontMatterK
                     diagnostics.append(error(display_path, line, col, "frontmatter-title-missing", "title is empty"))
                     title_found = True
     if not title_found and not any(d.code == "schema-type" for d in diagnostics):
-        diagnostics.append(
-            error(display_path, 1, 1, "frontmatter-title-missing", "front matter has no title:")
-        )
+        diagnostics.append(error(display_path, 1, 1, "frontmatter-title-missing", "front matter has no title:"))
     if any(d.severity == "error" for d in diagnostics):
         return None, diagnostics
     return tuple(keys), diagnostics

@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-HONORIFICS = frozenset(
-    "dr prof professor mr mrs ms miss mx sir dame rev revd hon mme mlle m herr frau".split()
-)
+HONORIFICS = frozenset("dr prof professor mr mrs ms miss mx sir dame rev revd hon mme mlle m herr frau".split())
 _SPELLINGS = {"centre": "center", "organisation": "organization"}
 _NOT_WORD = re.compile(r"[\W_]+")
 

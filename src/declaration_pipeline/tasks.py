@@ -108,9 +108,7 @@ def verify(output_format: str, root: str, document: str, output: str) -> TaskFai
     from .render import read_document
 
     try:
-        diagnostics = verification.verify_output(
-            output_format, Path(root), read_document(Path(document)), Path(output)
-        )
+        diagnostics = verification.verify_output(output_format, Path(root), read_document(Path(document)), Path(output))
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return report(diagnostics, f"verify {output}")
@@ -143,8 +141,10 @@ def reproduce(root: str, manifest_path: str) -> TaskFailed | None:
     except (OSError, ValueError) as exc:
         return TaskFailed(f"{manifest_path}: cannot read the manifest: {exc}")
     sections = [
-        ("Outputs beside the manifest", compare_with_manifest(
-            recorded, {name: path.parent / name for name in OUTPUT_NAMES}, "outputs")),
+        (
+            "Outputs beside the manifest",
+            compare_with_manifest(recorded, {name: path.parent / name for name in OUTPUT_NAMES}, "outputs"),
+        ),
         ("Sources", compare_with_manifest(recorded, {name: Path(root) / name for name in SOURCE_FILES}, "sources")),
     ]
     try:
@@ -152,8 +152,12 @@ def reproduce(root: str, manifest_path: str) -> TaskFailed | None:
     except PipelineError as exc:
         return TaskFailed(str(exc))
     try:
-        sections.append(("Rebuilt from the current sources", compare_with_manifest(
-            recorded, {name: build / name for name in OUTPUT_NAMES}, "outputs")))
+        sections.append(
+            (
+                "Rebuilt from the current sources",
+                compare_with_manifest(recorded, {name: build / name for name in OUTPUT_NAMES}, "outputs"),
+            )
+        )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     failed = False
@@ -169,8 +173,8 @@ def reproduce(root: str, manifest_path: str) -> TaskFailed | None:
 
 
 def sigdiff(root: str, ref: str, output_format: str) -> TaskFailed | None:
-    from .signatories import load_signatories
     from .sigdiff import diff_signatories, format_diff, signatories_at
+    from .signatories import load_signatories
     from .sources import SIGNATORIES
 
     try:

@@ -15,6 +15,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from . import pandoc_ast as ast
@@ -62,9 +63,7 @@ def squash(text: str) -> str:
 
 def _is_complex(text: str) -> bool:
     """Right-to-left or Indic text, whose order PDF text extractors do not keep reliably."""
-    return any(
-        unicodedata.bidirectional(c) in ("R", "AL") or "\u0900" <= c <= "\u0dff" for c in text
-    )
+    return any(unicodedata.bidirectional(c) in ("R", "AL") or "\u0900" <= c <= "\u0dff" for c in text)
 
 
 def item_key(text: str) -> tuple[str, object]:
@@ -184,7 +183,9 @@ def read_pdf(path: Path, document: dict) -> Extracted:
         reader = PdfReader(path)
         pages = list(reader.pages)
     except (PdfReadError, OSError, ValueError) as exc:
-        return Extracted("", [], [], problems=[error(where, 1, 1, "verify-pdf-unreadable", f"not a readable PDF: {exc}")])
+        return Extracted(
+            "", [], [], problems=[error(where, 1, 1, "verify-pdf-unreadable", f"not a readable PDF: {exc}")]
+        )
     problems: list[Diagnostic] = []
 
     def problem(code: str, message: str) -> None:
@@ -220,7 +221,9 @@ def read_pdf(path: Path, document: dict) -> Extracted:
     headings = [title for title, _depth in _outline(reader.outline)]
     links = _internal_links(pages)
     citations = sum(1 for node in ast.walk(document["blocks"]) if node["t"] == "Span" and "citation" in node["c"][0][1])
-    citation_links = sum(1 for node in ast.walk(document["blocks"]) if node["t"] == "Link" and node["c"][2][0].startswith("#ref-"))
+    citation_links = sum(
+        1 for node in ast.walk(document["blocks"]) if node["t"] == "Link" and node["c"][2][0].startswith("#ref-")
+    )
     if citations and links < citation_links:
         problem("verify-links", f"{links} internal links found, {citation_links} citations link to the annex")
 
@@ -371,7 +374,9 @@ def read_docx(path: Path, document: dict) -> Extracted:
     try:
         word = docx.Document(str(path))
     except Exception as exc:  # python-docx raises many types for a broken package
-        return Extracted("", [], [], problems=[error(where, 1, 1, "verify-docx-unreadable", f"python-docx cannot open it: {exc}")])
+        return Extracted(
+            "", [], [], problems=[error(where, 1, 1, "verify-docx-unreadable", f"python-docx cannot open it: {exc}")]
+        )
     problems: list[Diagnostic] = []
 
     def problem(code: str, message: str) -> None:
@@ -452,7 +457,7 @@ def read_html(path: Path, document: dict) -> Extracted:
             levels.append(int(tag[1]))
             if "title" not in (element.get("class") or "").split():
                 headings.append(_element_text(element))
-    for previous, current in zip([0] + levels, levels):
+    for previous, current in pairwise([0, *levels]):
         if current > previous + 1:
             problem("verify-heading-order", f"heading level jumps from h{previous} to h{current}")
             break
@@ -462,7 +467,7 @@ def read_html(path: Path, document: dict) -> Extracted:
     if section is not None:
         for item in section.iter("li"):
             if not any((a.get("href") or "").startswith("#fnref") for a in item.iter("a")):
-                problem("verify-footnote", f'footnote {item.get("id")} has no back-link')
+                problem("verify-footnote", f"footnote {item.get('id')} has no back-link")
             notes.append(_element_text(item))
     body = tree.find("body")
     blocks = [_element_text(e) for e in tree.iter() if e.tag in ("p", "li")]

@@ -72,22 +72,26 @@ def _refuse_aliases_and_deep_nesting(text: str) -> None:
         while events.check_event():
             event = events.get_event()
             if isinstance(event, AliasEvent):
-                raise _Refused(event.start_mark, "yaml-alias", "YAML aliases (*name) are not allowed here; write the value out")
+                raise _Refused(
+                    event.start_mark, "yaml-alias", "YAML aliases (*name) are not allowed here; write the value out"
+                )
             if getattr(event, "anchor", None) is not None:
-                raise _Refused(event.start_mark, "yaml-alias", "YAML anchors (&name) are not allowed here; write the value out")
+                raise _Refused(
+                    event.start_mark, "yaml-alias", "YAML anchors (&name) are not allowed here; write the value out"
+                )
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_NESTING:
-                    raise _Refused(event.start_mark, "yaml-too-deep", f"structure nested more than {MAX_NESTING} levels deep")
+                    raise _Refused(
+                        event.start_mark, "yaml-too-deep", f"structure nested more than {MAX_NESTING} levels deep"
+                    )
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     finally:
         events.dispose()
 
 
-def compose_yaml(
-    text: str, display_path: str, line_offset: int = 0
-) -> tuple[Node | None, list[Diagnostic]]:
+def compose_yaml(text: str, display_path: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:
     """Compose one YAML document. `line_offset` shifts positions for embedded YAML."""
     try:
         _refuse_aliases_and_deep_nesting(text)
@@ -146,9 +150,7 @@ def mapping_items(
     return items, diagnostics
 
 
-def scalar_text(
-    node: Node, display_path: str, what: str, line_offset: int = 0
-) -> tuple[str | None, list[Diagnostic]]:
+def scalar_text(node: Node, display_path: str, what: str, line_offset: int = 0) -> tuple[str | None, list[Diagnostic]]:
     """The node as text, or a diagnostic when it is a list, mapping, number, boolean or date."""
     line, col = position(node, line_offset)
     if isinstance(node, SequenceNode | MappingNode):
@@ -163,7 +165,7 @@ def scalar_text(
                 line,
                 col,
                 "schema-type",
-                f'{what} must be text, but YAML reads {node.value!r} as {type_name}; put it in quotes',
+                f"{what} must be text, but YAML reads {node.value!r} as {type_name}; put it in quotes",
             )
         ]
     return node.value, []

@@ -61,7 +61,11 @@ def _check_reference(reference: Reference) -> list[Diagnostic]:
     for name, value in fields.items():
         if len(value) > MAX_FIELD_LENGTH:
             diagnostics.append(
-                problem(name, "bib-field-too-long", f"{name} is {len(value):,} characters; the limit is {MAX_FIELD_LENGTH:,}")
+                problem(
+                    name,
+                    "bib-field-too-long",
+                    f"{name} is {len(value):,} characters; the limit is {MAX_FIELD_LENGTH:,}",
+                )
             )
     year = fields.get("year", "").strip()
     if year and not _YEAR.match(year):

@@ -46,9 +46,7 @@ def check_footnotes(declaration: Declaration) -> list[Diagnostic]:
         referenced.add(label)
         if label not in definitions:
             line, col = index.position(match.start())
-            diagnostics.append(
-                error(path, line, col, "footnote-undefined", f'footnote "[^{label}]" has no definition')
-            )
+            diagnostics.append(error(path, line, col, "footnote-undefined", f'footnote "[^{label}]" has no definition'))
 
     for label, (line, col) in definitions.items():
         if label not in referenced:

@@ -31,7 +31,5 @@ def check_front_matter(declaration: Declaration) -> list[Diagnostic]:
         close = difflib.get_close_matches(entry.key, KNOWN_KEYS, n=1)
         if close:
             message += f'; did you mean "{close[0]}"?'
-        diagnostics.append(
-            warning(declaration.display_path, entry.line, entry.col, "frontmatter-unknown-key", message)
-        )
+        diagnostics.append(warning(declaration.display_path, entry.line, entry.col, "frontmatter-unknown-key", message))
     return diagnostics
