@@ -149,6 +149,11 @@ def test_docx_has_word_footnotes_headings_a4_and_title(built_project: Path) -> N
     assert styles == {"Heading 1", "Heading 2"}
     with zipfile.ZipFile(path) as package:
         footnotes = etree.fromstring(package.read("word/footnotes.xml"))
+        styles = etree.fromstring(package.read("word/styles.xml"))
+    bibliography = styles.find(f"{W}style[@{W}styleId='Bibliography']")
+    assert bibliography.find(f"{W}pPr/{W}ind").get(f"{W}hanging") == "720"  # annex: hanging indent
+    annex_styles = {p.style.name for p in document.paragraphs if p.text.startswith("Bakke, K. M.")}
+    assert annex_styles == {"Bibliography"}
     assert FOOTNOTE_1 in "".join(t.text or "" for t in footnotes.iter(f"{W}t"))
 
 

@@ -118,9 +118,20 @@ def render_docx(document: dict, output: Path) -> None:
             _replace(partial, output)
 
 
+# Word styles the print edition's look asks for: annex entries with a hanging
+# indent, and the delivery line under the title in italics, as in the PDF.
+_DOCX_STYLE_CHANGES = (
+    (
+        rb'(<w:style [^>]*w:styleId="Bibliography">.*?)<w:pPr />',
+        rb'\1<w:pPr><w:ind w:left="720" w:hanging="720" /></w:pPr>',
+    ),
+    (rb'(<w:style [^>]*w:styleId="Subtitle">.*?<w:rPr>)', rb"\1<w:i /><w:iCs />"),
+)
+
+
 @cache
 def a4_reference_docx() -> bytes:
-    """pandoc's own reference.docx with its page set to A4 instead of US Letter.
+    """pandoc's own reference.docx with its page set to A4 instead of US Letter, and two styles adjusted.
 
     pandoc stamps the default reference.docx with the current time, and some of
     its parts reach the output as they are: every entry gets a fixed date here.
@@ -133,6 +144,10 @@ def a4_reference_docx() -> bytes:
             if info.filename == "word/document.xml":
                 data = re.sub(rb"<w:pgSz [^>]*/>|<w:pgMar [^>]*/>", b"", data)
                 data = data.replace(b"</w:sectPr>", A4_SECTION)
+            elif info.filename == "word/styles.xml":
+                for pattern, replacement in _DOCX_STYLE_CHANGES:
+                    data, count = re.subn(pattern, replacement, data, count=1, flags=re.S)
+                    assert count == 1, f"pandoc's reference.docx changed: {pattern!r} not found"
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
