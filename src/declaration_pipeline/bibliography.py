@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pybtex.errors
@@ -49,14 +50,15 @@ class Bibliography:
     # against its keys would only repeat that one problem.
     readable: bool = True
 
+    @cached_property
+    def _by_key(self) -> dict[str, Reference]:
+        return {reference.key: reference for reference in self.references}
+
     def keys(self) -> set[str]:
-        return {reference.key for reference in self.references}
+        return set(self._by_key)
 
     def get(self, key: str) -> Reference | None:
-        for reference in self.references:
-            if reference.key == key:
-                return reference
-        return None
+        return self._by_key.get(key)
 
 
 def load_bibliography(path: Path, display_path: str) -> tuple[Bibliography, list[Diagnostic]]:

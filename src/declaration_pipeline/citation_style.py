@@ -12,7 +12,7 @@ from __future__ import annotations
 from pybtex import richtext
 from pybtex.database import Entry, Person
 from pybtex.style.formatting import BaseStyle
-from pybtex.style.template import field, href, join, node, optional, sentence, tag
+from pybtex.style.template import FieldIsMissing, field, href, join, node, optional, sentence, tag
 
 from . import pandoc_ast as ast
 from .bibliography import Bibliography, Reference
@@ -148,8 +148,6 @@ def _first_field(children, context, *names):  # type: ignore[no-untyped-def]
         value = context["entry"].fields.get(name)
         if value:
             return richtext.Text.from_latex(value)
-    from pybtex.style.template import FieldIsMissing
-
     raise FieldIsMissing(names[0], context["entry"])
 
 

@@ -128,7 +128,7 @@ def _stringify(value: Any, parts: list[str]) -> None:
     elif kind in ("Note", "RawBlock"):
         return
     elif kind in ("Link", "Image", "Span", "Div", "Cite"):
-        _stringify(content[1] if kind != "Cite" else content[1], parts)
+        _stringify(content[1], parts)
     elif kind == "Header":
         _stringify(content[2], parts)
     else:

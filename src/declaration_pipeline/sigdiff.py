@@ -28,9 +28,6 @@ class SignatoryDiff:
     removed: list[Signatory] = field(default_factory=list)
     renamed: list[tuple[Signatory, Signatory]] = field(default_factory=list)
 
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.renamed)
-
 
 def _key(signatory: Signatory) -> str:
     return identity_key(signatory.name, individual=signatory.kind == "individual")

@@ -9,6 +9,7 @@ numbers still match what an editor shows.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,5 @@ class LineIndex:
             start = text.find("\n", start + 1)
 
     def position(self, offset: int) -> tuple[int, int]:
-        from bisect import bisect_right
-
         index = bisect_right(self._starts, offset) - 1
         return index + 1, offset - self._starts[index] + 1

@@ -32,13 +32,14 @@ def cited_keys(declaration: Declaration) -> list[tuple[str, str]]:
 
 
 def check_citations(declaration: Declaration, bibliography: Bibliography) -> list[Diagnostic]:
-    known = sorted(bibliography.keys())
+    known_keys = bibliography.keys()
+    known = sorted(known_keys)
     prose = prose_only(declaration.text)
     index = LineIndex(declaration.text)
     diagnostics = []
     reported: set[str] = set()
     for key, mode in cited_keys(declaration):
-        if key in bibliography.keys() or key in reported:
+        if key in known_keys or key in reported:
             continue
         reported.add(key)
         suggestion = _closest(key, known)
