@@ -13,7 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .render import compile_typst, document_epoch, document_inputs
+from .assembled_document import document_epoch
+from .render import document_inputs
+from .typst import compile_typst
 
 PREVIEW_PPI = 80
 HTML_VIEWPORTS = {"html.png": (1200, 900), "html-phone.png": (375, 800)}

@@ -1,53 +1,25 @@
 """The writers: the assembled document to HTML, DOCX and PDF.
 
-This is the edge where subprocesses run and files are written. Every output
-is written to a temporary file beside its target and renamed into place, so a
-failed or killed build never leaves a half-written file under the final name
-and the last good output survives.
+pandoc (pandoc.py) writes HTML, DOCX and Typst markup; Typst (typst.py)
+compiles the markup; every output is written atomically (atomic_files.py).
 """
 
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
-import tempfile
 import zipfile
-from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from . import pandoc
-from .diagnostics import PipelineError
+from .assembled_document import document_epoch
+from .atomic_files import remove_stale_partials, replace_into_place, temporary_path, write_atomically
 from .pandoc_ast import meta_text, replace_inlines
+from .typst import compile_typst
 
 TEMPLATES = resources.files(__package__) / "templates"
-FONTS = resources.files(__package__) / "fonts"
-# Typst may read files only below its root: this one holds nothing but a note.
-TYPST_ROOT = resources.files(__package__) / "typst-root"
-PDF_STANDARDS = ("a-2b", "ua-1")
-# Text font first, then a fallback for each script a name may be written in
-# (see fonts/README.md). The Typst template and the printability check both use it.
-FONT_FAMILIES = (
-    "Libertinus Serif",
-    "Noto Naskh Arabic",
-    "Noto Sans Hebrew",
-    "Noto Sans Devanagari",
-    "Noto Sans Bengali",
-    "Noto Sans Tamil",
-    "Noto Sans Thai",
-    "Noto Sans Armenian",
-    "Noto Sans Georgian",
-    "Noto Sans Ethiopic",
-    "Droid Sans Fallback",
-    "NanumMyeongjo",
-    "New Computer Modern",
-    "Noto Sans Symbols2",
-    "DejaVu Sans Mono",
-    "Noto Color Emoji",
-)
 # A4 in twentieths of a point, with 25 mm margins; the schema wants these after footnotePr.
 A4_SECTION = (
     b'<w:pgSz w:w="11906" w:h="16838" />'
@@ -58,29 +30,6 @@ A4_SECTION = (
 
 def template_path(name: str) -> Path:
     return Path(str(TEMPLATES / name))
-
-
-def read_document(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"{path}: cannot read the assembled document: {exc}") from exc
-
-
-def write_document(document: dict, output: Path) -> None:
-    # Compact: with indent, json falls back to its pure-Python encoder, ten times slower
-    # (2.7 s for 10,000 signatories). `python -m json.tool` pretty-prints it for reading.
-    write_atomically(output, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
-def document_epoch(document: dict) -> int:
-    return int(meta_text(document["meta"], "source-date-epoch") or 0)
-
-
-def remove_stale_partials(output: Path) -> None:
-    """Temporary files a killed build left beside `output` (never under its final name)."""
-    for stale in output.parent.glob(f".{output.name}.*.partial"):
-        stale.unlink(missing_ok=True)
 
 
 def render_html(document: dict, output: Path) -> None:
@@ -104,9 +53,9 @@ def render_html(document: dict, output: Path) -> None:
 
 def render_docx(document: dict, output: Path) -> None:
     remove_stale_partials(output)
-    with _temporary_path(output, ".reference.docx") as reference_doc:
+    with temporary_path(output, ".reference.docx") as reference_doc:
         reference_doc.write_bytes(a4_reference_docx())
-        with _temporary_path(output, ".docx") as partial:
+        with temporary_path(output, ".docx") as partial:
             pandoc.write_format(
                 document,
                 "docx",
@@ -115,7 +64,7 @@ def render_docx(document: dict, output: Path) -> None:
                 source_date_epoch=document_epoch(document),
                 output_path=partial,
             )
-            _replace(partial, output)
+            replace_into_place(partial, output)
 
 
 # Word styles the print edition's look asks for: annex entries with a hanging
@@ -268,62 +217,3 @@ def document_inputs(document: dict) -> dict[str, object]:
         "author": [meta_text(meta, "author")] if meta_text(meta, "author") else [],
         "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
     }
-
-
-def compile_typst(  # type: ignore[no-untyped-def]
-    markup: str,
-    output_format: str,
-    what: str,
-    *,
-    timestamp: int = 0,
-    inputs: dict[str, object] | None = None,
-    ppi: float | None = None,
-    pdf_standards: tuple[str, ...] | None = PDF_STANDARDS,
-):
-    """Compile Typst markup: bytes for a PDF, a list of PNG bytes (one per page) for "png"."""
-    import typst
-
-    metadata = {"fonts": list(FONT_FAMILIES), **(inputs or {})}
-    if output_format == "pdf":
-        options: dict[str, object] = {"pdf_standards": list(pdf_standards or ())}
-    else:
-        options = {"ppi": ppi}
-    # A root with nothing in it: the document can read no file of the build machine.
-    # No system fonts: Typst's own and the project's fonts are the same everywhere.
-    try:
-        return typst.compile(
-            markup.encode("utf-8"),
-            root=str(TYPST_ROOT),
-            format=output_format,
-            font_paths=[str(FONTS)],
-            ignore_system_fonts=True,
-            timestamp=timestamp,
-            sys_inputs={"metadata": json.dumps(metadata)},
-            **options,
-        )
-    except typst.TypstError as exc:
-        raise PipelineError(f"{what}: {exc}") from exc
-
-
-def write_atomically(output: Path, data: bytes) -> None:
-    with _temporary_path(output, output.suffix) as partial:
-        partial.write_bytes(data)
-        _replace(partial, output)
-
-
-@contextmanager
-def _temporary_path(output: Path, suffix: str):  # type: ignore[no-untyped-def]
-    """A fresh temporary file next to `output`, removed afterwards unless renamed."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=suffix + ".partial", dir=output.parent)
-    os.close(handle)
-    path = Path(name)
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _replace(partial: Path, output: Path) -> None:
-    os.chmod(partial, 0o644)
-    os.replace(partial, output)

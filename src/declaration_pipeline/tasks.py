@@ -42,8 +42,8 @@ def check(root: str, checked_output: str, strict: bool = False) -> TaskFailed | 
     """
     import pickle
 
+    from .atomic_files import write_atomically
     from .checks import check_sources
-    from .render import write_atomically
 
     strict = strict or _strict_from_environment()
     try:
@@ -62,7 +62,7 @@ def assemble(checked: str, output: str) -> TaskFailed | None:
     import pickle
 
     from .assemble import assemble_document
-    from .render import write_document
+    from .assembled_document import write_document
 
     try:
         sources = pickle.loads(Path(checked).read_bytes())
@@ -76,9 +76,10 @@ def assemble(checked: str, output: str) -> TaskFailed | None:
 
 def render(output_format: str, document: str, output: str, markup_output: str | None = None) -> TaskFailed | None:
     from . import render as writers
+    from .assembled_document import read_document
 
     try:
-        assembled = writers.read_document(Path(document))
+        assembled = read_document(Path(document))
         if output_format == "pdf":
             writers.render_pdf(assembled, Path(output), Path(markup_output) if markup_output else None)
         elif output_format == "docx":
@@ -91,8 +92,8 @@ def render(output_format: str, document: str, output: str, markup_output: str | 
 
 
 def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFailed | None:
+    from .assembled_document import read_document
     from .preview import write_previews
-    from .render import read_document
 
     try:
         notices = write_previews(read_document(Path(document)), Path(markup), Path(html), Path(output_dir))
@@ -105,7 +106,7 @@ def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFaile
 
 def verify(output_format: str, root: str, document: str, output: str) -> TaskFailed | None:
     from . import verify as verification
-    from .render import read_document
+    from .assembled_document import read_document
 
     try:
         diagnostics = verification.verify_output(output_format, Path(root), read_document(Path(document)), Path(output))
@@ -115,8 +116,9 @@ def verify(output_format: str, root: str, document: str, output: str) -> TaskFai
 
 
 def manifest(root: str, document: str, build: str, output: str) -> TaskFailed | None:
+    from .assembled_document import document_epoch, read_document
+    from .atomic_files import write_atomically
     from .manifest import build_manifest, manifest_bytes
-    from .render import document_epoch, read_document, write_atomically
 
     try:
         epoch = document_epoch(read_document(Path(document)))
@@ -192,8 +194,8 @@ def job_summary(root: str, pdf: str, ref: str, output: str) -> TaskFailed | None
     """A Markdown job summary for CI: check counts, pages, signatories and their diff."""
     from pypdf import PdfReader
 
+    from .atomic_files import write_atomically
     from .checks import check_sources
-    from .render import write_atomically
     from .sigdiff import diff_signatories, format_diff, signatories_at
 
     try:

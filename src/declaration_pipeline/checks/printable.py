@@ -87,7 +87,7 @@ def _position_in(sources: Sources, character: str, line: int, col: int) -> tuple
 
 def unprintable(characters: set[str]) -> set[str]:
     """The characters of `characters` that no font of the print edition can display."""
-    from ..render import compile_typst
+    from ..typst import compile_typst
 
     remaining = sorted(characters)
     missing: set[str] = set()

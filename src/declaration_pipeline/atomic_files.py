@@ -1,0 +1,44 @@
+"""Files written whole or not at all.
+
+Every output is written to a temporary file beside its target and renamed
+into place, so a failed or killed build never leaves a half-written file under
+the final name and the last good output survives.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def write_atomically(output: Path, data: bytes) -> None:
+    with temporary_path(output, output.suffix) as partial:
+        partial.write_bytes(data)
+        replace_into_place(partial, output)
+
+
+@contextmanager
+def temporary_path(output: Path, suffix: str) -> Iterator[Path]:
+    """A fresh temporary file next to `output`, removed afterwards unless renamed."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=suffix + ".partial", dir=output.parent)
+    os.close(handle)
+    path = Path(name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def replace_into_place(partial: Path, output: Path) -> None:
+    os.chmod(partial, 0o644)
+    os.replace(partial, output)
+
+
+def remove_stale_partials(output: Path) -> None:
+    """Temporary files a killed build left beside `output` (never under its final name)."""
+    for stale in output.parent.glob(f".{output.name}.*.partial"):
+        stale.unlink(missing_ok=True)

@@ -1,0 +1,73 @@
+"""The one place that runs Typst, with the project's fonts and an empty root.
+
+Typst may read files only below its root, and it sees no system fonts: the
+same fonts are embedded on every machine, and a document can read nothing of
+the build machine.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import typst
+
+from .diagnostics import PipelineError
+
+FONTS = resources.files(__package__) / "fonts"
+# Typst may read files only below its root: this one holds nothing but a note.
+TYPST_ROOT = resources.files(__package__) / "typst-root"
+PDF_STANDARDS = ("a-2b", "ua-1")
+# Text font first, then a fallback for each script a name may be written in
+# (see fonts/README.md). The Typst template and the printability check both use it.
+FONT_FAMILIES = (
+    "Libertinus Serif",
+    "Noto Naskh Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+    "Noto Sans Bengali",
+    "Noto Sans Tamil",
+    "Noto Sans Thai",
+    "Noto Sans Armenian",
+    "Noto Sans Georgian",
+    "Noto Sans Ethiopic",
+    "Droid Sans Fallback",
+    "NanumMyeongjo",
+    "New Computer Modern",
+    "Noto Sans Symbols2",
+    "DejaVu Sans Mono",
+    "Noto Color Emoji",
+)
+
+
+def compile_typst(  # type: ignore[no-untyped-def]
+    markup: str,
+    output_format: str,
+    what: str,
+    *,
+    timestamp: int = 0,
+    inputs: dict[str, object] | None = None,
+    ppi: float | None = None,
+    pdf_standards: tuple[str, ...] | None = PDF_STANDARDS,
+):
+    """Compile Typst markup: bytes for a PDF, a list of PNG bytes (one per page) for "png"."""
+    metadata = {"fonts": list(FONT_FAMILIES), **(inputs or {})}
+    if output_format == "pdf":
+        options: dict[str, object] = {"pdf_standards": list(pdf_standards or ())}
+    else:
+        options = {"ppi": ppi}
+    # A root with nothing in it: the document can read no file of the build machine.
+    # No system fonts: Typst's own and the project's fonts are the same everywhere.
+    try:
+        return typst.compile(
+            markup.encode("utf-8"),
+            root=str(TYPST_ROOT),
+            format=output_format,
+            font_paths=[str(FONTS)],
+            ignore_system_fonts=True,
+            timestamp=timestamp,
+            sys_inputs={"metadata": json.dumps(metadata)},
+            **options,
+        )
+    except typst.TypstError as exc:
+        raise PipelineError(f"{what}: {exc}") from exc
