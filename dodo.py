@@ -98,6 +98,11 @@ def run_stage(stage: str, *args, **kwargs):
     return getattr(tasks, stage)(*args, **kwargs)
 
 
+# For tasks that take the build lock themselves, or write nothing here: doit runs them
+# without holding the folder (see declaration_pipeline/doit_commands.py).
+UNLOCKED = {"build_lock": False}
+
+
 def _action(name: str, args: list, kwargs: dict | None = None):
     return (run_stage, [name, *args], kwargs or {})
 
@@ -210,6 +215,7 @@ def task_reproduce():
     """Rebuild from the current sources in a temporary directory and compare with a manifest (--manifest)."""
     return {
         "actions": [(run_stage, ["reproduce", "."], {})],
+        "meta": UNLOCKED,
         "params": [
             {
                 "name": "manifest_path",
@@ -228,6 +234,7 @@ def task_sigdiff():
     """List signatories added, removed or renamed since a git ref (--ref, default origin/main, else HEAD)."""
     return {
         "actions": [(run_stage, ["sigdiff", "."], {})],
+        "meta": UNLOCKED,
         "params": [
             {"name": "ref", "long": "ref", "type": str, "default": "origin/main", "help": "git ref to compare with"},
             {
@@ -266,6 +273,7 @@ def task_watch():
     """Rebuild on every save of a source and print the diagnostics; Ctrl-C stops."""
     return {
         "actions": [(run_stage, ["watch", "."], {})],
+        "meta": UNLOCKED,
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_FILES = ("dodo.py", "declaration.md", "references.bib", "signatories.yaml")
+# pyproject.toml installs the build lock into doit's commands.
+PROJECT_FILES = ("dodo.py", "pyproject.toml", "declaration.md", "references.bib", "signatories.yaml")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

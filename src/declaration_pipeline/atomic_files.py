@@ -3,6 +3,10 @@
 Every output is written to a temporary file beside its target and renamed
 into place, so a failed or killed build never leaves a half-written file under
 the final name and the last good output survives.
+
+A temporary file's name carries the id of the process writing it: a later run
+removes those of processes that no longer exist (a killed build), never those
+of a run still going.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ def write_atomically(output: Path, data: bytes) -> None:
 def temporary_path(output: Path, suffix: str) -> Iterator[Path]:
     """A fresh temporary file next to `output`, removed afterwards unless renamed."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=suffix + ".partial", dir=output.parent)
+    handle, name = tempfile.mkstemp(
+        prefix=f".{output.name}.{os.getpid()}.", suffix=suffix + ".partial", dir=output.parent
+    )
     os.close(handle)
     path = Path(name)
     try:
@@ -39,6 +45,19 @@ def replace_into_place(partial: Path, output: Path) -> None:
 
 
 def remove_stale_partials(output: Path) -> None:
-    """Temporary files a killed build left beside `output` (never under its final name)."""
-    for stale in output.parent.glob(f".{output.name}.*.partial"):
-        stale.unlink(missing_ok=True)
+    """Remove the temporary files that builds which no longer run left beside `output`."""
+    prefix = f".{output.name}."
+    for partial in output.parent.glob(f"{prefix}*.partial"):
+        writer = partial.name[len(prefix) :].partition(".")[0]
+        if writer.isdigit() and not _process_exists(int(writer)):
+            partial.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

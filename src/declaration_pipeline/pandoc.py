@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -45,9 +46,20 @@ def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None
     except OSError as exc:
         raise PipelineError(f"{what}: cannot run pandoc: {exc}") from exc
     if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip()
+        message = pandoc_error_line(completed.stderr.decode("utf-8", "replace"))
         raise PipelineError(f"{what}: pandoc failed (exit {completed.returncode}): {message}")
     return completed.stdout
+
+
+# pandoc ends some errors with the Haskell call stack that raised them: of no use to an editor.
+_CALL_STACK = re.compile(r"^\s*(CallStack \(from HasCallStack\)|HasCallStack backtrace)", re.M)
+
+
+def pandoc_error_line(stderr: str) -> str:
+    """pandoc's error message on one line, without the call stack that may follow it."""
+    message = _CALL_STACK.split(stderr, maxsplit=1)[0]
+    message = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    return message.removeprefix("pandoc: ") or "no message"
 
 
 def markdown_to_ast(text: str, display_path: str) -> dict:

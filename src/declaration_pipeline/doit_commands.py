@@ -1,0 +1,84 @@
+"""doit's own commands, holding the build lock (build_lock.py); pyproject.toml's [tool.doit] installs them.
+
+The lock is taken before doit reads its state file (.doit.json), so a run that
+waited sees what the run before it built, and is held until doit has written
+that file back. `run` takes it unless every task it is asked for says, with
+`"meta": {"build_lock": False}`, that it locks by itself or writes nothing:
+`doit watch` starts a locked `doit` per save and `doit serve` locks around each
+rebuild, so neither holds the folder while it waits for edits. `clean`,
+`forget`, `ignore` and `reset-dep` change outputs or doit's state: always
+locked. `list`, `help`, `info` and `dumpdb` only read: never locked.
+
+An unlocked run keeps no doit state: it neither reads nor writes .doit.json,
+which the locked runs it starts or waits beside own (a `doit watch` stopped
+after an hour would otherwise write back the state it read when it started).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from doit.cmd_clean import Clean
+from doit.cmd_forget import Forget
+from doit.cmd_ignore import Ignore
+from doit.cmd_resetdep import ResetDep
+from doit.cmd_run import Run
+from doit.control import TaskControl
+from doit.dependency import Dependency, JsonDB
+
+from .build_lock import build_lock
+
+
+def _announce(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class _NoState(JsonDB):
+    """doit's state for an unlocked run: empty at the start, and never written."""
+
+    def __init__(self, name, codec, *, module_name=None):  # type: ignore[no-untyped-def]
+        self.name, self.codec, self._db = name, codec, {}
+
+    def dump(self) -> None:
+        pass
+
+
+class _Locked:
+    def execute(self, params, args):  # type: ignore[no-untyped-def]
+        self.loader.setup(params)  # changes into the dodo file's folder, the project root
+        if not self.needs_lock(params, args):
+            self.dep_manager = Dependency(_NoState, params["dep_file"])
+            return super().execute(params, args)  # type: ignore[misc]
+        with build_lock(Path.cwd(), announce=_announce):
+            return super().execute(params, args)  # type: ignore[misc]
+
+    def needs_lock(self, params, args) -> bool:  # type: ignore[no-untyped-def]
+        return True
+
+
+class LockedRun(_Locked, Run):
+    name = "run"
+
+    def needs_lock(self, params, args) -> bool:  # type: ignore[no-untyped-def]
+        config = self.loader.load_doit_config()
+        tasks = self.loader.load_tasks(cmd=self, pos_args=args)
+        control = TaskControl(tasks)
+        control.process(args or config.get("default_tasks"))
+        return any((control.tasks[name].meta or {}).get("build_lock", True) for name in control.selected_tasks)
+
+
+class LockedClean(_Locked, Clean):
+    name = "clean"
+
+
+class LockedForget(_Locked, Forget):
+    name = "forget"
+
+
+class LockedIgnore(_Locked, Ignore):
+    name = "ignore"
+
+
+class LockedResetDep(_Locked, ResetDep):
+    name = "reset-dep"
