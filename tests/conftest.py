@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,18 @@ def run_doit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
+        env=project_environment(project),
     )
+
+
+def project_environment(project: Path) -> dict[str, str]:
+    """The copy's own src/ first, as its own `pip install -e .` would put it.
+
+    doit imports the package for its commands (pyproject.toml) before dodo.py
+    puts src/ on the path, so without this a copy would run the installed code.
+    """
+    paths = [str(project / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 @pytest.fixture(scope="session")

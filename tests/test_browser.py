@@ -1,7 +1,7 @@
 """The web page in a real browser: Debian's Chromium, driven by Playwright.
 
 A missing browser fails these tests; it never skips them. Install it with
-`apt-get install chromium` (.ci/run does).
+`apt-get install chromium` (tools/setup-tests does).
 """
 
 from __future__ import annotations

