@@ -8,13 +8,13 @@ git happens at the edge, in `signatories_at`.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
 from .diagnostics import PipelineError
+from .git_revision import file_at_revision, resolve_revision
 from .names import identity_key
 from .signatories import Signatory, parse_signatories
 from .sources import SIGNATORIES
@@ -70,14 +70,12 @@ def diff_signatories(old: list[Signatory], new: list[Signatory]) -> SignatoryDif
 def signatories_at(root: Path, ref: str) -> tuple[list[Signatory], str]:
     """signatories.yaml as it was at a git ref; falls back to HEAD when the ref is unknown."""
     for candidate in (ref, "HEAD"):
-        completed = subprocess.run(
-            ["git", "show", f"{candidate}:{SIGNATORIES}"],
-            cwd=root,
-            capture_output=True,
-            check=False,
-        )
-        if completed.returncode == 0:
-            signatories, _problems = parse_signatories(completed.stdout.decode("utf-8", "replace"), SIGNATORIES)
+        try:
+            data = file_at_revision(root, resolve_revision(root, candidate), SIGNATORIES)
+        except PipelineError:
+            continue
+        if data is not None:
+            signatories, _problems = parse_signatories(data.decode("utf-8", "replace"), SIGNATORIES)
             return signatories, candidate
     raise PipelineError(f"{SIGNATORIES}: no version at {ref} or HEAD to compare with (is this a git checkout?)")
 
@@ -92,7 +90,7 @@ def format_diff(diff: SignatoryDiff, ref: str, markdown: bool) -> str:
             ("Renamed", [f"{a.name} → {b.name}" for a, b in diff.renamed]),
         ):
             if items:
-                lines += ["", f"**{title}**", ""] + [f"- {_markdown_text(item)}" for item in items]
+                lines += ["", f"**{title}**", ""] + [f"- {markdown_text(item)}" for item in items]
         return "\n".join(lines) + "\n"
     lines = [f"Signatories since {ref}: {counts}"]
     lines += [f"  + {s.name} ({s.kind})" for s in diff.added]
@@ -101,6 +99,6 @@ def format_diff(diff: SignatoryDiff, ref: str, markdown: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _markdown_text(text: str) -> str:
+def markdown_text(text: str) -> str:
     """Names are untrusted: escape what Markdown would read as markup."""
     return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~&" else c for c in text)
