@@ -251,6 +251,33 @@ def task_sigdiff():
     }
 
 
+def task_redline():
+    """Mark what changed since a git ref (--ref) in build/redline.docx (tracked changes), .html and .pdf."""
+    return {
+        "actions": [(run_stage, ["redline", ".", str(BUILD)], {})],
+        "params": [
+            {
+                "name": "ref",
+                "long": "ref",
+                "type": str,
+                "default": "",
+                "help": "git revision to compare with (default: origin/$GITHUB_BASE_REF in CI, else HEAD)",
+            },
+            {
+                "name": "author",
+                "long": "author",
+                "type": str,
+                "default": "",
+                "help": "tracked changes author (default: $DECLARATION_REDLINE_AUTHOR, else the declaration's author)",
+            },
+        ],
+        "targets": [str(BUILD / f"redline.{fmt}") for fmt in ("docx", "html", "pdf")],
+        "uptodate": [False],
+        "clean": True,
+        "verbosity": 2,
+    }
+
+
 def task_summary():
     """Write build/summary.md for CI: check counts, page count and the signatory diff (--ref)."""
     return {

@@ -48,13 +48,13 @@ def default_base_ref(environ: Mapping[str, str] = os.environ) -> str:
     return f"origin/{base}" if base else "HEAD"
 
 
-def checked_sources_at(root: Path, ref: str) -> tuple[Sources, list[Diagnostic]]:
+def checked_sources_at(root: Path, ref: str) -> tuple[Sources, list[Diagnostic], str]:
     """The three sources at `ref`, loaded and checked exactly as `doit check` does the working tree's.
 
     The files are copied out of git into a temporary directory, so that the very
     same loaders and checks read them. Diagnostics name the revision:
     `origin/main:declaration.md:12:3: error: ...`. A source missing at `ref`
-    is a PipelineError.
+    is a PipelineError. Also returns the commit that `ref` names.
     """
     from .checks import check_sources
 
@@ -67,4 +67,5 @@ def checked_sources_at(root: Path, ref: str) -> tuple[Sources, list[Diagnostic]]
         for name, data in contents.items():
             (Path(directory) / name).write_bytes(data or b"")
         sources, diagnostics = check_sources(Path(directory))
-    return sources, [Diagnostic(f"{ref}:{d.path}", d.line, d.col, d.severity, d.code, d.message) for d in diagnostics]
+    named = [Diagnostic(f"{ref}:{d.path}", d.line, d.col, d.severity, d.code, d.message) for d in diagnostics]
+    return sources, named, commit

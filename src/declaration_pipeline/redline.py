@@ -20,6 +20,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
@@ -63,11 +64,13 @@ class Redline:
     changes: tuple[Change, ...]
     words_inserted: int
     words_deleted: int
+    author: str  # of every mark
+    date: str  # ISO 8601, of every mark
 
 
 def redline_documents(old: dict, new: dict, author: str, date: str) -> Redline:
     """The new document with every difference from the old one marked, and the list of changes."""
-    differ = _Differ(author, date, _identifiers(new))
+    differ = _Differ(author, date, _identifiers(old), _identifiers(new))
     meta = dict(new["meta"])
     for key in PRINTED_META:
         if key in old["meta"] and key in new["meta"]:
@@ -75,7 +78,17 @@ def redline_documents(old: dict, new: dict, author: str, date: str) -> Redline:
     differ.section = ("", "")
     blocks = differ.blocks(old["blocks"], new["blocks"])
     document = {"pandoc-api-version": new["pandoc-api-version"], "meta": meta, "blocks": blocks}
-    return Redline(document, tuple(differ.changes), differ.words[INSERTION], differ.words[DELETION])
+    return Redline(document, tuple(differ.changes), differ.words[INSERTION], differ.words[DELETION], author, date)
+
+
+def marks_author_and_date(new: dict, author: str | None) -> tuple[str, str]:
+    """Who and when the marks say: `author` if set, else the declaration's author; the new version's date.
+
+    Never the machine's user or "unknown": a declaration without an author gets "Declaration editors".
+    """
+    author = (author or "").strip() or ast.meta_text(new["meta"], "author") or "Declaration editors"
+    epoch = int(ast.meta_text(new["meta"], "source-date-epoch") or 0)
+    return author, datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reading(document: dict, version: Literal["old", "new"]) -> dict:
@@ -168,7 +181,7 @@ def _identifiers(document: dict) -> set[str]:
 
 
 def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -223,9 +236,10 @@ class _Marked:
 class _Differ:
     """One comparison: the marks' author and date, a counter for anchors, and what it found."""
 
-    def __init__(self, author: str, date: str, new_identifiers: set[str]) -> None:
+    def __init__(self, author: str, date: str, old_identifiers: set[str], new_identifiers: set[str]) -> None:
         self.author, self.date = author, date
         self.new_identifiers = new_identifiers
+        self.identifiers = old_identifiers | new_identifiers
         self.changes: list[Change] = []
         self.words = {INSERTION: 0, DELETION: 0}
         self.section = ("", "")
@@ -505,8 +519,12 @@ class _Differ:
         return {"t": "Span", "c": [["", [change], [["author", self.author], ["date", self.date]]], nodes]}
 
     def _anchor(self) -> str:
-        # Unique, not in reading order: a paragraph is numbered after the footnotes in it.
-        return f"change-{next(self._anchors)}"
+        """A new id for a changed paragraph, used by no heading or entry of either version.
+
+        Unique, not in reading order: a paragraph is numbered after the footnotes in it.
+        """
+        anchor = f"change-{next(self._anchors)}"
+        return anchor if anchor not in self.identifiers else self._anchor()
 
     @staticmethod
     def _marker(anchor: str, kind: str) -> ast.Node:

@@ -119,7 +119,7 @@ def protect_typst_line_starts(blocks: list) -> list:
         protected = []
         for item in items:
             if item and item[0]["t"] in ("Plain", "Para"):
-                item = [{**item[0], "c": _escape_leading_markup(item[0]["c"])}, *item[1:]]
+                item = [{**item[0], "c": escape_leading_markup(item[0]["c"])}, *item[1:]]
             protected.append(protect_typst_line_starts(item))
         return protected
 
@@ -138,7 +138,7 @@ def protect_typst_line_starts(blocks: list) -> list:
     return result
 
 
-def _escape_leading_markup(inlines: list) -> list:
+def escape_leading_markup(inlines: list) -> list:
     """The inlines with a markup-starting first character escaped, looking into spans."""
     if not inlines:
         return inlines
@@ -149,10 +149,10 @@ def _escape_leading_markup(inlines: list) -> list:
             escaped.append({"t": "Str", "c": first["c"][1:]})
         return escaped + inlines[1:]
     if first["t"] in ("Emph", "Strong", "Underline", "SmallCaps", "Strikeout"):
-        return [{"t": first["t"], "c": _escape_leading_markup(first["c"])}, *inlines[1:]]
+        return [{"t": first["t"], "c": escape_leading_markup(first["c"])}, *inlines[1:]]
     if first["t"] in ("Span", "Link"):
         content = list(first["c"])
-        content[1] = _escape_leading_markup(content[1])
+        content[1] = escape_leading_markup(content[1])
         return [{"t": first["t"], "c": content}, *inlines[1:]]
     return inlines
 

@@ -190,6 +190,61 @@ def sigdiff(root: str, ref: str, output_format: str) -> TaskFailed | None:
     return None
 
 
+def _redline_against(root: Path, ref: str, author: str | None = None):  # type: ignore[no-untyped-def]
+    """(Redline, "ref (commit)") comparing the sources at `ref` with the working tree, or a TaskFailed.
+
+    Both versions are loaded and checked by the same code (side by side: each
+    waits mostly on pandoc) and assembled by assemble.py. Errors at `ref` are
+    printed with the ref in their paths.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .assemble import assemble_document
+    from .checks import check_sources
+    from .git_revision import checked_sources_at
+    from .redline import marks_author_and_date, redline_documents
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        at_ref = pool.submit(checked_sources_at, root, ref)
+        working_tree = pool.submit(check_sources, root)
+        old_sources, old_diagnostics, commit = at_ref.result()
+        new_sources, new_diagnostics = working_tree.result()
+    old_errors = [d for d in old_diagnostics if d.severity == "error"]
+    if old_errors:
+        for diagnostic in old_errors:
+            print(diagnostic, file=sys.stderr)
+        return TaskFailed(
+            f"redline: the sources at {ref} do not pass the checks ({summary(old_errors)}); "
+            "compare with a revision that built"
+        )
+    failed = report([d for d in new_diagnostics if d.severity == "error"], "redline")
+    if failed:
+        return failed
+    old, new = assemble_document(old_sources), assemble_document(new_sources)
+    author, date = marks_author_and_date(new, author or os.environ.get("DECLARATION_REDLINE_AUTHOR"))
+    return redline_documents(old, new, author, date), f"{ref} ({commit[:12]})"
+
+
+def redline(root: str, build: str, ref: str, author: str) -> TaskFailed | None:
+    """build/redline.{docx,html,pdf}: what changed since `ref` (default: the pull request's base in CI, else HEAD)."""
+    from .git_revision import default_base_ref
+    from .redline_outputs import write_redline
+    from .redline_summary import counts_sentence
+
+    ref = ref or default_base_ref()
+    try:
+        compared = _redline_against(Path(root), ref, author)
+        if isinstance(compared, TaskFailed):
+            return compared
+        result, compared_with = compared
+        outputs = write_redline(result, compared_with, Path(build))
+    except PipelineError as exc:
+        return TaskFailed(f"redline: {exc}")
+    print(f"redline against {compared_with}: {counts_sentence(result)}")
+    print("wrote " + ", ".join(str(path) for path in outputs.values()))
+    return None
+
+
 def job_summary(root: str, pdf: str, ref: str, output: str) -> TaskFailed | None:
     """A Markdown job summary for CI: check counts, pages, signatories and their diff."""
     from pypdf import PdfReader
@@ -217,10 +272,25 @@ def job_summary(root: str, pdf: str, ref: str, output: str) -> TaskFailed | None
             lines.append(format_diff(diff_signatories(old, list(sources.signatories)), used_ref, markdown=True))
         except PipelineError as exc:
             lines.append(f"No signatory diff: {exc}")
+            used_ref = ref
+        lines.append(_changed_paragraphs_markdown(Path(root), used_ref))
         write_atomically(Path(output), ("\n".join(lines) + "\n").encode("utf-8"))
     except (PipelineError, OSError) as exc:
         return TaskFailed(str(exc))
     return None
+
+
+def _changed_paragraphs_markdown(root: Path, ref: str) -> str:
+    """The job summary's text changes since `ref`, or one line on why there are none."""
+    from .redline_summary import changes_markdown
+
+    try:
+        compared = _redline_against(root, ref)
+    except PipelineError as exc:
+        return f"No text changes listed: {exc}\n"
+    if isinstance(compared, TaskFailed):
+        return f"No text changes listed: {compared.message}\n"
+    return changes_markdown(*compared)
 
 
 def watch(root: str) -> TaskFailed | None:

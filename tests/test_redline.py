@@ -1,0 +1,243 @@
+"""`doit redline`: the issue's Done-when scenario, an edit in each part, and the edge cases.
+
+The DOCX is held to Word's own reading: Accept All (done on its XML by
+docx_readings.py) reads exactly like the new version's DOCX, Reject All like
+the old one's, in the body and the footnotes. The HTML marks the changes with
+<ins> and <del> and nothing else; the PDF shows both readings and stays tagged.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from conftest import copy_project, run_doit
+from docx_readings import docx_text
+from pypdf import PdfReader
+
+from declaration_pipeline.assemble import assemble_document
+from declaration_pipeline.checks import check_sources
+from declaration_pipeline.redline import marks_author_and_date, redline_documents
+from declaration_pipeline.redline_outputs import write_docx
+from declaration_pipeline.render import render_docx
+
+SENTENCE = " We cannot afford to work in silos, or to ignore the input of different sectors and constituencies."
+NEW_PARAGRAPH = "The Alliance welcomes comments on this draft until the end of the month."
+# The issue's Done-when edits: a word changed, a sentence deleted, a paragraph
+# added, a footnote edited, a signatory renamed.
+DONE_WHEN = {
+    "declaration.md": [
+        ("The threat of organized crime", "The threat of organised crime"),
+        (SENTENCE, ""),
+        ("# PREAMBLE:\n", f"# PREAMBLE:\n\n{NEW_PARAGRAPH}\n"),
+        ("The Global Organized Crime Index 2023.", "The Global Organized Crime Index 2025."),
+    ],
+    "signatories.yaml": [("  - Soroptimist International\n", "  - Soroptimist Internacional\n")],
+}
+# One edit in every other part: a heading, the date, an individual, an annex entry.
+EVERY_PART = {
+    "declaration.md": [
+        ("date: October 2024", "date: November 2024"),
+        ("## 1. Situational Context and process", "## 1. Situational context and process"),
+    ],
+    "signatories.yaml": [("  - Edda Giuberti\n", ""), ("  - Richard Anthony\n", "  - Richard Anthony\n  - Li Wei\n")],
+    "references.bib": [("a Report on Trends, Responses", "a Report on Trends and Responses")],
+}
+
+
+def _git(root: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t"}
+    env["GIT_COMMITTER_EMAIL"] = "t@t"
+    completed = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env)
+    return completed.stdout
+
+
+def committed_project(destination: Path) -> Path:
+    """The project in a git repository of its own, everything committed."""
+    project = copy_project(destination)
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", ".")
+    _git(project, "commit", "-q", "-m", "approved draft")
+    return project
+
+
+def edit(project: Path, edits: dict[str, list[tuple[str, str]]]) -> None:
+    for name, replacements in edits.items():
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        for old, new in replacements:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        path.write_text(text, encoding="utf-8")
+
+
+def version_docx(root: Path, output: Path) -> Path:
+    """The plain DOCX of one version, written by the same writer."""
+    sources, diagnostics = check_sources(root)
+    assert not [d for d in diagnostics if d.severity == "error"], diagnostics
+    render_docx(assemble_document(sources), output)
+    return output
+
+
+@pytest.fixture(scope="module")
+def done_when(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("redline")
+    project = committed_project(base / "project")
+    version_docx(project, base / "old.docx")
+    edit(project, DONE_WHEN)
+    version_docx(project, base / "new.docx")
+    result = run_doit(project, "redline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def test_accept_all_gives_the_new_text_and_reject_all_the_old_one(done_when: Path) -> None:
+    redline = done_when / "build" / "redline.docx"
+    assert docx_text(redline, "accept") == docx_text(done_when.parent / "new.docx")
+    assert docx_text(redline, "reject") == docx_text(done_when.parent / "old.docx")
+    xml = zipfile_text(redline, "word/document.xml")
+    assert "<w:delText" in xml and "<w:ins " in xml
+    # The inserted paragraph's mark is tracked too, and every revision has its own id.
+    assert re.search(r"<w:pPr><w:pStyle [^>]*/><w:rPr><w:ins ", xml)
+    ids = re.findall(r'<w:(?:ins|del) w:id="(\d+)"', xml + zipfile_text(redline, "word/footnotes.xml"))
+    assert len(ids) == len(set(ids))
+    assert 'w:author="Alliance of NGOs on Crime Prevention and Criminal Justice"' in xml
+    assert 'w:date="2024-10-01T00:00:00Z"' in xml
+
+
+def test_the_html_marks_those_changes_and_nothing_else(done_when: Path) -> None:
+    page = (done_when / "build" / "redline.html").read_text(encoding="utf-8")
+    marks = [(tag, _plain(text)) for tag, text in re.findall(r"<(ins|del)>(.*?)</\1>", page, re.S)]
+    assert marks == [
+        ("del", "organized"),
+        ("ins", "organised"),
+        ("del", SENTENCE),
+        ("ins", NEW_PARAGRAPH),
+        ("del", "International"),
+        ("ins", "Internacional"),
+        ("del", "2023."),  # the footnotes close the page
+        ("ins", "2025."),
+    ]
+    assert "3 paragraphs changed, 1 inserted and 0 deleted" in page
+    summary = page[page.index('class="redline-summary"') : page.index('id="foreword')]
+    for section in ("#preamble", "#organizations", "#civil-society-and-the-untoc-review-mechanism"):
+        assert f'href="{section}"' in summary
+
+
+def test_the_pdf_shows_both_readings_marked_and_stays_tagged(done_when: Path) -> None:
+    pdf = done_when / "build" / "redline.pdf"
+    text = " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pypdfium2.PdfDocument(pdf))
+    for both in ("organizedorganised", SENTENCE.strip(), NEW_PARAGRAPH, "Internacional", "International"):
+        assert both in text.replace("\r", "").replace("- ", "-"), both
+    assert "Inserted text is underlined, deleted text is struck through." in text
+    reader = PdfReader(pdf)
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+
+
+def test_a_rerun_is_byte_identical(done_when: Path, tmp_path: Path) -> None:
+    before = {path.name: path.read_bytes() for path in (done_when / "build").glob("redline.*")}
+    assert len(before) == 3
+    project = tmp_path / "elsewhere"
+    shutil.copytree(done_when, project)
+    shutil.rmtree(project / "build")
+    assert run_doit(project, "redline").returncode == 0
+    assert {path.name: path.read_bytes() for path in (project / "build").glob("redline.*")} == before
+
+
+def test_an_edit_in_every_part_survives_accept_and_reject(tmp_path: Path) -> None:
+    project = committed_project(tmp_path / "project")
+    old_docx = version_docx(project, tmp_path / "old.docx")
+    old = assemble_document(check_sources(project)[0])
+    edit(project, DONE_WHEN)
+    edit(project, EVERY_PART)
+    new_docx = version_docx(project, tmp_path / "new.docx")
+    new = assemble_document(check_sources(project)[0])
+    redline = redline_documents(old, new, *marks_author_and_date(new, None))
+    assert {change.part for change in redline.changes} == {
+        "front matter",
+        "body",
+        "footnote",
+        "signatories",
+        "annex",
+    }
+    assert {change.section_id for change in redline.changes} >= {"organizations", "individuals", "annex"}
+    assert redline.author == "Alliance of NGOs on Crime Prevention and Criminal Justice"
+    assert redline.date == "2024-11-01T00:00:00Z"  # the newer version's date
+    write_docx(redline, tmp_path / "redline.docx")
+    assert docx_text(tmp_path / "redline.docx", "accept") == docx_text(new_docx)
+    assert docx_text(tmp_path / "redline.docx", "reject") == docx_text(old_docx)
+
+
+def test_no_change_is_said_plainly(tmp_path: Path) -> None:
+    project = committed_project(tmp_path / "project")
+    result = run_doit(project, "redline")
+    assert result.returncode == 0, result.stderr
+    assert "No changes." in result.stdout
+    page = (project / "build" / "redline.html").read_text(encoding="utf-8")
+    assert "No changes: the text is the same in both versions." in page
+    assert "<ins>" not in page and "<del>" not in page
+    assert "<w:ins " not in zipfile_text(project / "build" / "redline.docx", "word/document.xml")
+
+
+def test_a_bad_ref_or_missing_sources_give_one_clear_line(tmp_path: Path) -> None:
+    project = committed_project(tmp_path / "project")
+    result = run_doit(project, "redline", "--ref", "no-such-branch")
+    assert result.returncode != 0
+    assert "redline: 'no-such-branch' is not a git revision in this repository" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+    _git(project, "rm", "-q", "--cached", "references.bib")
+    _git(project, "commit", "-q", "-m", "no references")
+    result = run_doit(project, "redline", "--ref", "HEAD")
+    assert result.returncode != 0
+    assert "redline: HEAD: references.bib did not exist at this revision" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+    elsewhere = copy_project(tmp_path / "not-a-checkout")
+    result = run_doit(elsewhere, "redline")
+    assert "is not a git checkout" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_sources_failing_the_checks_at_the_ref_are_named(tmp_path: Path) -> None:
+    project = committed_project(tmp_path / "project")
+    edit(project, {"declaration.md": [("@roepstorff2020", "@nobody2020")]})
+    _git(project, "commit", "-q", "-am", "a broken citation")
+    edit(project, {"declaration.md": [("@nobody2020", "@roepstorff2020")]})
+    result = run_doit(project, "redline")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert re.search(r"^HEAD:declaration\.md:\d+:\d+: error: unknown citation key \"nobody2020\"", output, re.M)
+    assert "redline: the sources at HEAD do not pass the checks (1 error, 0 warnings)" in output
+    assert "Traceback" not in output
+
+
+def zipfile_text(path: Path, name: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name).decode("utf-8")
+
+
+def _plain(fragment: str) -> str:
+    """The text of an HTML fragment (tags dropped, entities read)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def test_the_job_summary_lists_the_changed_paragraphs_below_the_signatory_diff(done_when: Path) -> None:
+    result = run_doit(done_when, "summary", "--ref", "HEAD", "--output", "build/summary.md")
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = (done_when / "build" / "summary.md").read_text(encoding="utf-8")
+    assert summary.index("### Signatories since `HEAD`") < summary.index("### Text changes since `HEAD (")
+    assert "<del>organized</del><ins>organised</ins> crime is more challenging than ever\\.<del> We cannot" in summary
+    assert "constituencies\\.</del> We hope this" in summary
+    assert f"<ins>{NEW_PARAGRAPH[:-1]}\\.</ins>" in summary
+    assert "(signatories) — Soroptimist <del>International</del><ins>Internacional</ins>" in summary
+    assert "(in a footnote) — The Global Organized Crime Index <del>2023\\.</del><ins>2025\\.</ins>" in summary
