@@ -9,6 +9,7 @@ the old one's, in the body and the footnotes. The HTML marks the changes with
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from pypdf import PdfReader
 
 from declaration_pipeline.assemble import assemble_document
 from declaration_pipeline.checks import check_sources
+from declaration_pipeline.git_revision import default_base_ref
 from declaration_pipeline.redline import marks_author_and_date, redline_documents
 from declaration_pipeline.redline_outputs import write_docx
 from declaration_pipeline.render import render_docx
@@ -241,3 +243,29 @@ def test_the_job_summary_lists_the_changed_paragraphs_below_the_signatory_diff(d
     assert f"<ins>{NEW_PARAGRAPH[:-1]}\\.</ins>" in summary
     assert "(signatories) — Soroptimist <del>International</del><ins>Internacional</ins>" in summary
     assert "(in a footnote) — The Global Organized Crime Index <del>2023\\.</del><ins>2025\\.</ins>" in summary
+
+
+HOSTILE_NAMES = ["= Foundation", "- Dash", "+ Plus", "1. First", "#strong[x]", "]) Bracket [", "$x$ *a*", "<b>x</b>"]
+
+
+def test_names_that_look_like_markup_print_literally_in_every_redline(tmp_path: Path) -> None:
+    project = committed_project(tmp_path / "project")
+    lines = "".join(f"  - {json.dumps(name)}\n" for name in HOSTILE_NAMES)
+    edit(project, {"signatories.yaml": [("individuals:\n", lines + "individuals:\n")]})
+    result = run_doit(project, "redline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    pdf = pypdfium2.PdfDocument(project / "build" / "redline.pdf")
+    pdf_text = "".join(page.get_textpage().get_text_range() for page in pdf)
+    page = (project / "build" / "redline.html").read_text(encoding="utf-8")
+    inserted = [_plain(text) for text in re.findall(r"<ins>(.*?)</ins>", page, re.S)]
+    assert inserted == HOSTILE_NAMES
+    accepted, _notes = docx_text(project / "build" / "redline.docx", "accept")
+    for name in HOSTILE_NAMES:
+        assert name in pdf_text.replace("\r\n", " ")
+        assert name in accepted
+
+
+def test_the_default_ref_is_the_pull_requests_base_in_ci_else_head() -> None:
+    assert default_base_ref({"GITHUB_BASE_REF": "main"}) == "origin/main"
+    assert default_base_ref({"GITHUB_BASE_REF": ""}) == "HEAD"
+    assert default_base_ref({}) == "HEAD"

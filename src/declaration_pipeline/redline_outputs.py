@@ -26,7 +26,7 @@ from .render import escape_leading_markup, render_docx, render_html, render_pdf
 
 OUTPUT_NAMES = {"docx": "redline.docx", "html": "redline.html", "pdf": "redline.pdf"}
 # Without colour: underlined and struck through, a bar beside each changed
-# paragraph (single: edited, double: inserted, dotted: deleted), and words
+# paragraph (solid: edited, double: inserted, dotted: deleted), and words
 # for screen readers, which do not announce <ins> and <del> by themselves.
 HTML_STYLE = """<style>
 ins, .legend-insertion { text-decoration: underline; text-decoration-thickness: .1em;
@@ -37,9 +37,9 @@ ins::before, ins::after, del::before, del::after { position: absolute; width: 1p
 ins::before { content: " [inserted: "; } del::before { content: " [deleted: "; }
 ins::after, del::after { content: "] "; }
 :is(p, li, h2, h3, h4, h5):has(> .paragraph-changed, > .paragraph-inserted, > .paragraph-deleted) {
-  margin-left: -.9rem; padding-left: .65rem; border-left: 2px solid; }
-:is(p, li, h2, h3, h4, h5):has(> .paragraph-inserted) { border-left: 4px double; }
-:is(p, li, h2, h3, h4, h5):has(> .paragraph-deleted) { border-left: 2px dotted; }
+  margin-left: -.9rem; padding-left: calc(.9rem - 4px); border-left: 4px solid; }
+:is(p, li, h2, h3, h4, h5):has(> .paragraph-inserted) { border-left-style: double; }
+:is(p, li, h2, h3, h4, h5):has(> .paragraph-deleted) { border-left-style: dotted; }
 .redline-summary { border: 1px solid; padding: .75rem 1rem; margin: 0 0 2rem; }
 .redline-summary p { margin: 0 0 .5rem; }
 .redline-summary ul { margin: 0; }
