@@ -49,7 +49,7 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAM
 def make_project(directory: Path) -> Path:
     project = directory / "project"
     project.mkdir()
-    for name in ("dodo.py", "declaration.md", "references.bib", "signatories.yaml"):
+    for name in ("dodo.py", "pyproject.toml", "declaration.md", "references.bib", "signatories.yaml"):
         shutil.copy2(ROOT / name, project / name)
     shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     env = {**os.environ, **GIT_ENV}
