@@ -81,3 +81,50 @@ def test_a_typo_is_a_near_duplicate_and_a_longer_name_is_not() -> None:
     )
     warnings, _ = find_near_duplicate_signatories(names)
     assert [w.line for w in warnings] == [2]
+
+
+def _people(*entries: tuple[str, str | None]) -> list[Signatory]:
+    return [
+        Signatory(name, "individual", line, 5, affiliation=affiliation)
+        for line, (name, affiliation) in enumerate(entries, 1)
+    ]
+
+
+def test_an_extra_initial_or_given_name_tells_people_apart() -> None:
+    """The near-duplicates real lists gave, all different people (tests/realworld/rms-open-letter)."""
+    people = _people(
+        ("Alex", None), ("Alex V", None), ("David D. Smith", None), ("David Smith", "@shmish111"),
+        ("Bailey", "the2048"), ("Sam Bailey", None),
+    )  # fmt: skip
+    assert find_near_duplicate_signatories(people)[0] == []
+
+
+def test_a_missing_connecting_word_is_still_a_near_duplicate() -> None:
+    names = _signatories(["Centre of Human Rights", "Centre Human Rights", "Banco de Lisboa", "Banco Lisboa"])
+    warnings, _ = find_near_duplicate_signatories(names)
+    assert [w.line for w in warnings] == [2, 4]
+
+
+def test_one_name_twice_with_overlapping_affiliations_is_a_near_duplicate() -> None:
+    people = _people(
+        ("William Waites", "Former FSF member"),
+        ("William Waites", "London School of Hygiene and Tropical Medicine, Former FSF Member"),
+        ("David Jones", "former FSF associate member"),
+        ("David Jones", "kerning consultant"),
+    )
+    duplicates, distinct = find_duplicate_signatories(people)
+    warnings, _ = find_near_duplicate_signatories(distinct)
+    assert duplicates == []
+    assert [str(w) for w in warnings] == [
+        'signatories.yaml:2:5: warning: "William Waites" (London School of Hygiene and Tropical Medicine, Former FSF '
+        'Member) looks like "William Waites" (Former FSF member) (line 1); remove one if they are the same, or tell '
+        "them apart with affiliation: or country: [signatory-near-duplicate]"
+    ]
+
+
+def test_a_duplicate_says_how_to_tell_two_people_apart() -> None:
+    duplicates, _ = find_duplicate_signatories(_people(("Maria Silva", None), ("Maria Silva", None)))
+    assert [d.message for d in duplicates] == [
+        'duplicate signatory "Maria Silva" (first listed at line 1); remove one, or if they are two people, '
+        "give each a different affiliation: or country:"
+    ]

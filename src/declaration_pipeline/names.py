@@ -23,6 +23,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+def words_as_written(name: str) -> list[str]:
+    """The words of a name as written (case and accents kept), split much as identity_key splits them."""
+    return _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", name).replace("&", " and ")).split()
+
+
 def identity_key(name: str, individual: bool = False) -> str:
     words = _NOT_WORD.sub(" ", fold(name).replace("&", " and ")).split()
     if words and words[0] == "the":

@@ -6,8 +6,14 @@ people who share a name are told apart by different `country` or `affiliation`.
 
 A near-duplicate is a typo-sized difference: the two names differ in one word,
 and those two words are close (one edit, confirmed by rapidfuzz's ratio), or
-one name has one extra short word ("in", "of"). "Centre for Human Rights" and
-"Centre for Human Rights and Climate Change Research" stay apart.
+one name has one extra short connecting word, written in lower case ("of",
+"de"), and the other keeps at least two words. "Centre for Human Rights" and
+"Centre for Human Rights and Climate Change Research" stay apart, and so do
+"Alex" and "Alex V", "David Smith" and "David D. Smith": on real lists an extra
+initial or given name tells two people apart far more often than it repeats
+one (see the README's figures). Two people of the same name whose
+affiliations overlap ("Former FSF member" and "London School of Hygiene,
+Former FSF Member") are probably one person who signed twice: a warning too.
 
 The search is linear in the number of names, never all pairs: close *words*
 are found once over the vocabulary (symmetric deletion: words that become
@@ -24,8 +30,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from ..diagnostics import Diagnostic, error, warning
-from ..names import fold, identity_key
-from ..signatories import Signatory
+from ..names import fold, identity_key, words_as_written
+from ..signatories import OPTIONAL_FIELDS, Signatory
 from ..sources import SIGNATORIES
 
 # rapidfuzz ratio (0-100) that two words one edit apart must reach to count as a
@@ -53,6 +59,11 @@ def _distinguished(a: Signatory, b: Signatory) -> bool:
     )
 
 
+def how_to_tell_apart(signatory: Signatory) -> str:
+    """The fields that tell two signatories of one name apart, as an editor writes them."""
+    return " or ".join(f"{field}:" for field in reversed(OPTIONAL_FIELDS[signatory.kind]))  # affiliation first
+
+
 def _key(signatory: Signatory) -> str:
     return identity_key(signatory.name, individual=signatory.kind == "individual")
 
@@ -72,13 +83,15 @@ def find_duplicate_signatories(
             distinct.append(signatory)
             continue
         same_as = "" if original.name == signatory.name else f'same as "{original.name}", '
+        two = "people" if signatory.kind == "individual" else "organizations"
         diagnostics.append(
             error(
                 SIGNATORIES,
                 signatory.line,
                 signatory.col,
                 "signatory-duplicate",
-                f'duplicate signatory "{signatory.name}" ({same_as}first listed at line {original.line})',
+                f'duplicate signatory "{signatory.name}" ({same_as}first listed at line {original.line}); '
+                f"remove one, or if they are two {two}, give each a different {how_to_tell_apart(signatory)}",
             )
         )
     return diagnostics, distinct
@@ -103,20 +116,28 @@ def find_near_duplicate_signatories(
     stats = NearDuplicateStats()
     pairs: set[tuple[int, int]] = set()
     for index, name_words in enumerate(words):
+        connecting = _lower_case_words(signatories[index].name)
         for position, word in enumerate(name_words):
             before, after = name_words[:position], name_words[position + 1 :]
             variants = [" ".join(before + [other] + after) for other in close_words.get(word, ())]
-            if len(name_words) > 1 and word.isalpha() and len(word) <= EXTRA_WORD_LETTERS:
+            if len(name_words) > 2 and word in connecting and len(word) <= EXTRA_WORD_LETTERS:
                 variants.append(" ".join(before + after))
             for variant in variants:
                 stats.lookups += 1
                 for other_index in by_key.get(variant, ()):
                     pairs.add((min(index, other_index), max(index, other_index)))
+    for same_name in by_key.values():  # distinct only by affiliation or country
+        pairs.update(
+            (first, second)
+            for position, first in enumerate(same_name)
+            for second in same_name[position + 1 :]
+            if _overlapping(signatories[first], signatories[second])
+        )
 
     diagnostics = []
     for first, second in sorted(pairs):
         earlier, later = signatories[first], signatories[second]
-        if _distinguished(earlier, later):
+        if _distinguished(earlier, later) and not _overlapping(earlier, later):
             continue
         diagnostics.append(
             warning(
@@ -124,12 +145,29 @@ def find_near_duplicate_signatories(
                 later.line,
                 later.col,
                 "signatory-near-duplicate",
-                f'"{later.name}" looks like "{earlier.name}" (line {earlier.line}); '
-                "remove one if they are the same, or tell them apart with country: "
-                "or affiliation:",
+                f'"{later.name}"{_described(later)} looks like "{earlier.name}"{_described(earlier)} '
+                f"(line {earlier.line}); remove one if they are the same, or tell them apart with "
+                f"{how_to_tell_apart(later)}",
             )
         )
     return diagnostics, stats
+
+
+def _lower_case_words(name: str) -> set[str]:
+    """The words written in lower case in `name` ("of", "de"), folded like identity_key's words."""
+    return {fold(word) for word in words_as_written(name) if word.islower()}
+
+
+def _overlapping(a: Signatory, b: Signatory) -> bool:
+    """Same name, and one's affiliation or country within the other's: probably one person, twice."""
+    return any(
+        x is not None and y is not None and (fold(x) in fold(y) or fold(y) in fold(x))
+        for x, y in ((a.affiliation, b.affiliation), (a.country, b.country))
+    ) and _key(a) == _key(b)
+
+
+def _described(signatory: Signatory) -> str:
+    return f" ({signatory.details})" if signatory.details else ""
 
 
 def _close_words(vocabulary: set[str]) -> dict[str, set[str]]:
