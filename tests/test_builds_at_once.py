@@ -126,6 +126,21 @@ def test_the_lock_is_reentrant_in_a_process_and_exclusive_between_processes(tmp_
     assert free.returncode == 0, free.stderr
 
 
+def test_a_forked_worker_of_the_holder_shares_its_lock(tmp_path: Path) -> None:
+    """doit's worker processes are forked from the locked run: an in-process rebuild there must not wait."""
+    import multiprocessing
+
+    def rebuild_in_worker() -> None:
+        with build_lock(tmp_path, announce=lambda line: os._exit(3)):
+            os._exit(0)
+
+    with build_lock(tmp_path):
+        worker = multiprocessing.get_context("fork").Process(target=rebuild_in_worker)
+        worker.start()
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+
+
 def test_doit_watch_holds_no_lock_while_it_waits_for_edits(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     watcher = doit(project, "watch", start_new_session=True)
