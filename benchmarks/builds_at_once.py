@@ -10,6 +10,7 @@ and a summary; nothing here is a pass/fail test (tests/test_builds_at_once.py is
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def one_round(project: Path, runs: int) -> dict:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**__import__("os").environ, "PYTHONPATH": env_path},
+            env={**os.environ, "PYTHONPATH": env_path},
         )
         for _ in range(runs)
     ]
