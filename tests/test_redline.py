@@ -42,11 +42,14 @@ DONE_WHEN = {
     ],
     "signatories.yaml": [("  - Soroptimist International\n", "  - Soroptimist Internacional\n")],
 }
-# One edit in every other part: a heading, the date, an individual, an annex entry.
+# One edit in every other part: the date, a heading, a footnote added and one
+# removed, an individual removed and one added, an annex entry.
 EVERY_PART = {
     "declaration.md": [
         ("date: October 2024", "date: November 2024"),
         ("## 1. Situational Context and process", "## 1. Situational context and process"),
+        ("partner in achieving these aims.", "partner in achieving these aims.[^new]\n\n[^new]: A new note, whole."),
+        ("high criminality,[^oc-index]", "high criminality,"),
     ],
     "signatories.yaml": [("  - Edda Giuberti\n", ""), ("  - Richard Anthony\n", "  - Richard Anthony\n  - Li Wei\n")],
     "references.bib": [("a Report on Trends, Responses", "a Report on Trends and Responses")],

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from docx_readings import docx_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,8 @@ from declaration_pipeline import pandoc_ast as ast
 from declaration_pipeline.assemble import assemble_document
 from declaration_pipeline.checks import check_sources
 from declaration_pipeline.redline import CHANGED, DELETED, INSERTED, SHORT_WORDS, reading, redline_documents
+from declaration_pipeline.redline_outputs import write_docx
+from declaration_pipeline.render import render_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTHOR, DATE = "Editors", "2024-10-01T00:00:00Z"
@@ -119,6 +123,21 @@ def test_accepting_gives_the_new_document_and_rejecting_the_old_one(document, wo
     anchors = [change.anchor for change in redline.changes]
     assert len(set(anchors)) == len(anchors)
     assert all(change.inlines[0]["c"][0][0] == change.anchor for change in redline.changes)
+
+
+@settings(max_examples=6, deadline=None)
+@given(word_edits=st.lists(WORD_EDIT, min_size=1, max_size=4), block_edits=st.lists(BLOCK_EDIT, max_size=2))
+def test_the_docx_accepts_to_the_new_version_and_rejects_to_the_old_one(document, word_edits, block_edits) -> None:
+    """The same, through the real writers: Word's Accept All and Reject All, done on the XML."""
+    new = edited(document, word_edits, block_edits)
+    redline = redline_documents(document, new, AUTHOR, DATE)
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory)
+        write_docx(redline, folder / "redline.docx")
+        render_docx(document, folder / "old.docx")
+        render_docx(new, folder / "new.docx")
+        assert docx_text(folder / "redline.docx", "accept") == docx_text(folder / "new.docx")
+        assert docx_text(folder / "redline.docx", "reject") == docx_text(folder / "old.docx")
 
 
 @settings(max_examples=60, deadline=None)

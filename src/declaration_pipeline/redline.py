@@ -158,10 +158,16 @@ def _map_children(node: ast.Node, inlines: Callable, blocks: Callable) -> ast.No
     if kind == "Div":
         return {"t": kind, "c": [content[0], blocks(content[1])]}
     if kind == "BulletList":
-        return {"t": kind, "c": [blocks(item) for item in content if blocks(item) or not item]}
+        return {"t": kind, "c": _items_kept(content, blocks)}
     if kind == "OrderedList":
-        return {"t": kind, "c": [content[0], [blocks(item) for item in content[1] if blocks(item) or not item]]}
+        return {"t": kind, "c": [content[0], _items_kept(content[1], blocks)]}
     return node
+
+
+def _items_kept(items: list[list], blocks: Callable) -> list[list]:
+    """List items through `blocks`; an item left with no block (a signatory gone in this reading) goes too."""
+    mapped = [(item, blocks(item)) for item in items]
+    return [kept for item, kept in mapped if kept or not item]
 
 
 def _map_meta(value: dict, inlines: Callable) -> dict:
