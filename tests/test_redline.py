@@ -22,11 +22,12 @@ from conftest import copy_project, run_doit
 from docx_readings import docx_text
 from pypdf import PdfReader
 
+from declaration_pipeline import pandoc_ast as ast
 from declaration_pipeline.assemble import assemble_document
 from declaration_pipeline.checks import check_sources
 from declaration_pipeline.git_revision import default_base_ref
-from declaration_pipeline.redline import marks_author_and_date, redline_documents
-from declaration_pipeline.redline_outputs import write_docx
+from declaration_pipeline.redline import DELETION, INSERTION, marks_author_and_date, redline_documents
+from declaration_pipeline.redline_outputs import TYPST_CHANGE_BARS, TYPST_MARKS, typst_document, write_docx
 from declaration_pipeline.render import render_docx
 
 SENTENCE = " We cannot afford to work in silos, or to ignore the input of different sectors and constituencies."
@@ -175,6 +176,15 @@ def test_an_edit_in_every_part_survives_accept_and_reject(tmp_path: Path) -> Non
     assert {change.section_id for change in redline.changes} >= {"organizations", "individuals", "annex"}
     assert redline.author == "Alliance of NGOs on Crime Prevention and Criminal Justice"
     assert redline.date == "2024-11-01T00:00:00Z"  # the newer version's date
+    # The PDF's markup: every mark underlined or struck through, a bar of its kind beside every changed paragraph.
+    raw = [n["c"][1] for n in ast.walk(typst_document(redline, "HEAD")["blocks"]) if n["t"] == "RawInline"]
+    spans = [n["c"][0][1] for n in ast.walk(redline.document["blocks"]) if n["t"] == "Span"]
+    assert raw.count(TYPST_MARKS[INSERTION][0]) >= sum(INSERTION in classes for classes in spans) > 0
+    assert raw.count(TYPST_MARKS[DELETION][0]) >= sum(DELETION in classes for classes in spans) > 0
+    body_changes = [change for change in redline.changes if change.part != "front matter"]
+    assert sorted(r for r in raw if r in TYPST_CHANGE_BARS.values()) == sorted(
+        TYPST_CHANGE_BARS[change.kind] for change in body_changes
+    )
     write_docx(redline, tmp_path / "redline.docx")
     assert docx_text(tmp_path / "redline.docx", "accept") == docx_text(new_docx)
     assert docx_text(tmp_path / "redline.docx", "reject") == docx_text(old_docx)

@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 
 from . import pandoc_ast as ast
 from .atomic_files import temporary_path, write_atomically
-from .redline import DELETED, DELETION, INSERTED, INSERTION, MARKER_CLASSES, Redline, reading
+from .redline import CHANGED, DELETED, DELETION, INSERTED, INSERTION, MARKER_CLASSES, Redline, reading
 from .redline_summary import LEGEND_DELETION, LEGEND_INSERTION, summary_blocks
 from .render import escape_leading_markup, render_docx, render_html, render_pdf
 
@@ -48,6 +48,14 @@ ins::after, del::after { content: "] "; }
 TYPST_MARKS = {
     INSERTION: ("#underline(stroke: 0.75pt, offset: 2pt, evade: false)[", "];"),
     DELETION: ("#strike(stroke: 0.75pt)[", "];"),
+}
+# Solid: edited, double: inserted, dotted: deleted, as in the HTML.
+_BAR = "#place(left, dx: -0.8em, dy: -0.05em, {})"
+_LINE = "line(angle: 90deg, length: 1em, stroke: {})"
+TYPST_CHANGE_BARS = {
+    CHANGED: _BAR.format(_LINE.format("1.5pt")),
+    INSERTED: _BAR.format(f"stack(dir: ltr, spacing: 1.2pt, {_LINE.format('0.6pt')}, {_LINE.format('0.6pt')})"),
+    DELETED: _BAR.format(_LINE.format('(thickness: 1.5pt, dash: "dotted")')),
 }
 TYPST_SUMMARY_BOX = ("#block(width: 100%, stroke: 0.5pt, inset: 8pt, below: 1.6em)[", "]")
 
@@ -96,13 +104,22 @@ def typst_document(redline: Redline, compared_with: str) -> dict:
     summary = summary_blocks(redline, compared_with, _identifiers(document))
     boxed = [
         ast.raw_block("typst", TYPST_SUMMARY_BOX[0]),
-        *_replace_marks(summary, _typst_span, drop_markers=True),
+        *_replace_marks(summary, _typst_span, _no_marker),
         ast.raw_block("typst", TYPST_SUMMARY_BOX[1]),
     ]
     meta = _new_plain_metadata(redline)
-    meta.update(_replace_marks_in_meta(document["meta"], _typst_span, drop_markers=True))
-    blocks = _replace_marks(document["blocks"], _typst_span, drop_markers=True)
+    meta.update(_replace_marks_in_meta(document["meta"], _typst_span, _no_marker))
+    blocks = _replace_marks(document["blocks"], _typst_span, _typst_change_bar)
     return {**document, "meta": meta, "blocks": boxed + blocks}
+
+
+def _no_marker(_kind: str) -> list:
+    return []
+
+
+def _typst_change_bar(kind: str) -> list:
+    """A bar in the margin (or the column gap) beside the first line of a changed paragraph."""
+    return [_raw("typst", TYPST_CHANGE_BARS[kind])]
 
 
 def _typst_span(change: str, nodes: list) -> list | None:
@@ -236,8 +253,11 @@ def _raw(fmt: str, text: str) -> ast.Node:
     return {"t": "RawInline", "c": [fmt, text]}
 
 
-def _replace_marks(blocks: list, mark: Callable[[str, list], list | None], drop_markers: bool = False) -> list:
-    """Every insertion and deletion span (and legend sample) through `mark` (None keeps it as it is)."""
+def _replace_marks(
+    blocks: list, mark: Callable[[str, list], list | None], marker: Callable[[str], list] | None = None
+) -> list:
+    """Every insertion and deletion span (and legend sample) through `mark` (None keeps it as it is),
+    and every changed paragraph's marker through `marker` (without one, markers stay)."""
 
     def replace(node: ast.Node, _in_note: bool) -> list | None:
         if node["t"] != "Span":
@@ -246,17 +266,20 @@ def _replace_marks(blocks: list, mark: Callable[[str, list], list | None], drop_
         for change in (INSERTION, DELETION, LEGEND_INSERTION, LEGEND_DELETION):
             if change in classes:
                 return mark(change, ast.replace_inlines(node["c"][1], replace))
-        if drop_markers and any(marker in classes for marker in MARKER_CLASSES):
-            return []
+        kind = next((c for c in classes if c in MARKER_CLASSES), None)
+        if kind is not None and marker is not None:
+            return marker(kind)
         return None
 
     return ast.replace_inlines(blocks, replace)
 
 
-def _replace_marks_in_meta(meta: dict, mark: Callable[[str, list], list | None], drop_markers: bool = False) -> dict:
+def _replace_marks_in_meta(
+    meta: dict, mark: Callable[[str, list], list | None], marker: Callable[[str], list] | None = None
+) -> dict:
     """The printed front-matter fields (title, subtitle, date) with their marks for this format."""
     return {
-        key: {"t": "MetaInlines", "c": _replace_marks([value["c"]], mark, drop_markers)[0]}
+        key: {"t": "MetaInlines", "c": _replace_marks([value["c"]], mark, marker)[0]}
         for key, value in meta.items()
         if key in ("title", "subtitle", "date") and value["t"] == "MetaInlines"
     }

@@ -60,7 +60,7 @@ def summary_blocks(redline: Redline, compared_with: str, linkable: set[str]) -> 
         ast.span(ast.text_inlines("underlined"), classes=(LEGEND_INSERTION,)),
         *ast.text_inlines(", deleted text is "),
         ast.span(ast.text_inlines("struck through"), classes=(LEGEND_DELETION,)),
-        *ast.text_inlines("."),
+        *ast.text_inlines(". A bar beside a paragraph marks it edited, inserted (a double bar) or deleted (dotted)."),
     ]
     items = []
     for section_id, title, count in changed_sections(redline):
