@@ -1,46 +1,91 @@
 """Loading references.bib into frozen `Reference` records, with pybtex.
 
-pybtex parses the entries; a light scan of the entry heads (`@type{key,`)
-adds what pybtex does not keep: the line of each entry, and duplicates with
-both lines. Citation keys are matched exactly, as pandoc does; two keys that
-differ only in case count as duplicates, because pybtex cannot tell them apart.
+The file is cut into entries at each line that starts with `@type{`, and
+pybtex parses one entry at a time (sharing @string macros): an entry whose
+braces never close is then reported inside that entry, and the entries after
+it still load. pybtex's problems are told apart by their exception types and
+placed with their positions, never by their message text. A light scan of the
+entry heads adds what pybtex does not keep: the line of each entry and field,
+and duplicate keys with both lines.
+
+Each entry is resolved as biblatex does: `crossref` and `xdata` fields are
+filled in from the parent (biblatex_model.py says which and under what name).
+Citation keys are matched exactly, as pandoc does; two keys that differ only
+in case count as duplicates, because pybtex cannot tell them apart.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pybtex.errors
-from pybtex.database import BibliographyData, Entry
-from pybtex.database.input.bibtex import Parser
-from pybtex.scanner import PrematureEOF, PybtexSyntaxError
+from pybtex.database import BibliographyData, Entry, InvalidNameString, Person
+from pybtex.database.input.bibtex import DuplicateField, Parser, UndefinedMacro
+from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
 
+from .biblatex_model import FIELD_ALIASES, IMPLIED_TYPE, NOT_PRINTED, biblatex_type, inherited_names
+from .bibtex_text import DecodedText, decode_tex
 from .diagnostics import Diagnostic, error
 from .source_text import LineIndex, read_source
 
-_ENTRY_HEAD = re.compile(r"@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t\n]*([^,\s{}()]*)")
+_ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t\r\n]*([^,\s{}()]*)", re.M)
 _NON_ENTRY_TYPES = {"string", "preamble", "comment"}
+_FIELD_NAME = re.compile(r"^[ \t]*([A-Za-z][\w:.+-]*)[ \t]*=", re.M)
+_MACRO_NAME = re.compile(r"[A-Za-z@!$&*+\-./:;<>?\[\\\]^_`|~][\w@!$&*+\-./:;<>?\[\\\]^_`|~]*$")
 
 
 @dataclass(frozen=True)
 class Reference:
     key: str
-    entry_type: str
+    entry_type: str  # as written, lower case ("phdthesis")
     line: int
     col: int
-    # pybtex's own entry, for the style that formats the annex.
+    # pybtex's entry, with crossref and xdata resolved
     entry: Entry = field(compare=False, repr=False)
-    # line of each field name, for diagnostics about a single field
+    # (name, line, col) of each field as written, for diagnostics about a single field
     field_lines: tuple[tuple[str, int, int], ...] = field(compare=False, repr=False, default=())
+
+    @property
+    def kind(self) -> str:
+        """The biblatex entry type ("thesis" for a @phdthesis)."""
+        return biblatex_type(self.entry_type)
 
     def field_position(self, name: str) -> tuple[int, int]:
         for field_name, line, col in self.field_lines:
             if field_name == name.lower():
                 return line, col
-        return self.line, self.col
+        alias = FIELD_ALIASES.get(name.lower())
+        return self.field_position(alias) if alias else (self.line, self.col)
+
+    def value(self, name: str) -> str:
+        """A field's value as written ("" when absent), under its biblatex or its BibTeX name."""
+        name = name.lower()
+        if name == "type" and "type" not in self.entry.fields:
+            return IMPLIED_TYPE.get(self.entry_type, "")
+        for candidate in (name, FIELD_ALIASES.get(name)):
+            if candidate and self.entry.fields.get(candidate, "").strip():
+                return self.entry.fields[candidate].strip()
+        return ""
+
+    def text(self, name: str) -> DecodedText:
+        """A field as the annex prints it: TeX decoded."""
+        return decode_tex(self.value(name))
+
+    def people(self, role: str) -> list[Person]:
+        return list(self.entry.persons.get(role, []))
+
+    @property
+    def year(self) -> str:
+        """The year the annex prints: `year`, or the year(s) of biblatex's `date` ("1984/1986" -> "1984–1986")."""
+        year = self.value("year")
+        if year:
+            return year
+        years = re.findall(r"(?:^|/)(\d{4})", self.value("date"))
+        return "–".join(dict.fromkeys(years))
 
 
 @dataclass(frozen=True)
@@ -49,16 +94,36 @@ class Bibliography:
     # False when the file could not be read at all: checks that compare
     # against its keys would only repeat that one problem.
     readable: bool = True
+    # Keys of entries that are defined but not in the annex: @set and @xdata
+    # entries, and entries with an error already reported.
+    other_keys: frozenset[str] = frozenset()
 
     @cached_property
     def _by_key(self) -> dict[str, Reference]:
         return {reference.key: reference for reference in self.references}
 
     def keys(self) -> set[str]:
-        return set(self._by_key)
+        """Every key the file defines, also those of entries that are not printed."""
+        return set(self._by_key) | self.other_keys
 
     def get(self, key: str) -> Reference | None:
         return self._by_key.get(key)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """The text from one `@type{` to the next."""
+
+    start: int
+    end: int
+    entry_type: str
+    key: str
+    key_offset: int
+    fields: tuple[tuple[str, int], ...]  # (lower-case name, offset) of each field as written
+
+    @property
+    def is_entry(self) -> bool:
+        return self.entry_type.lower() not in _NON_ENTRY_TYPES
 
 
 def load_bibliography(path: Path, display_path: str) -> tuple[Bibliography, list[Diagnostic]]:
@@ -70,104 +135,181 @@ def load_bibliography(path: Path, display_path: str) -> tuple[Bibliography, list
 
 def parse_bibliography(text: str, display_path: str) -> tuple[Bibliography, list[Diagnostic]]:
     index = LineIndex(text)
-    heads = _entry_heads(text, index)
-    diagnostics = _duplicate_keys(heads, display_path)
-    duplicate_positions = {(d.line, d.col) for d in diagnostics}
-
-    data, syntax_problems = _parse_with_pybtex(text, display_path, heads)
-    diagnostics += syntax_problems
-    broken_lines = {d.line for d in syntax_problems}
-
-    references = []
-    seen: set[str] = set()
-    for number, (entry_type, key, line, col, field_lines) in enumerate(heads):
-        if (line, col) in duplicate_positions or key.lower() in seen:
+    chunks = list(_chunks(text))
+    diagnostics, skipped = _key_problems(chunks, index, display_path)
+    parser = Parser()
+    broken: set[str] = set()
+    for chunk in chunks:
+        if chunk.start in skipped:
             continue
-        next_line = heads[number + 1][2] if number + 1 < len(heads) else float("inf")
-        if any(line <= broken < next_line for broken in broken_lines):
-            continue  # pybtex kept a fragment of an entry with a syntax error
-        seen.add(key.lower())
-        entry = data.entries.get(key)
-        if entry is None:
-            continue  # pybtex skipped it after a syntax error, already reported
-        references.append(Reference(key, entry_type.lower(), line, col, entry, field_lines))
-    return Bibliography(tuple(references)), diagnostics
+        problems = _parse_chunk(parser, text[chunk.start : chunk.end])
+        chunk_diagnostics = [_describe(problem, chunk, text, index, display_path) for problem in problems]
+        diagnostics += [d for d in chunk_diagnostics if d is not None]
+        if chunk.is_entry and any(_is_fatal(problem) for problem in problems):
+            broken.add(chunk.key)
+    data = parser.data
+    references, other_keys = [], set(broken)
+    for chunk in chunks:
+        if not chunk.is_entry or chunk.start in skipped or chunk.key in broken or chunk.key not in data.entries:
+            continue
+        entry = data.entries[chunk.key]
+        if entry.type in NOT_PRINTED:
+            other_keys.add(chunk.key)
+            continue
+        line, col = index.position(chunk.key_offset)
+        field_lines = tuple((name, *index.position(offset)) for name, offset in chunk.fields)
+        reference = Reference(chunk.key, chunk.entry_type.lower(), line, col, entry, field_lines)
+        resolved, problems = _resolve(reference, data)
+        diagnostics += [error(display_path, *position, "bib-crossref", message) for position, message in problems]
+        references.append(resolved)
+    return Bibliography(tuple(references), other_keys=frozenset(other_keys)), diagnostics
 
 
-_FIELD_NAME = re.compile(r"^[ \t]*([A-Za-z][\w-]*)[ \t]*=", re.M)
+def _chunks(text: str) -> Iterator[_Chunk]:
+    starts = list(_ENTRY_START.finditer(text))
+    for number, match in enumerate(starts):
+        end = starts[number + 1].start() if number + 1 < len(starts) else len(text)
+        fields = tuple((m.group(1).lower(), m.start(1)) for m in _FIELD_NAME.finditer(text, match.end(), end))
+        key_offset = match.start(2) if match.group(2) else match.start(1) - 1
+        yield _Chunk(match.start(), end, match.group(1), match.group(2), key_offset, fields)
 
 
-def _entry_heads(text: str, index: LineIndex) -> list[tuple[str, str, int, int, tuple]]:
-    """(type, key, line, col of key, field positions) for each entry, in file order."""
-    matches = [m for m in _ENTRY_HEAD.finditer(text) if m.group(1).lower() not in _NON_ENTRY_TYPES]
-    heads = []
-    for number, match in enumerate(matches):
-        body_end = matches[number + 1].start() if number + 1 < len(matches) else len(text)
-        field_lines = tuple(
-            (m.group(1).lower(), *index.position(m.start(1))) for m in _FIELD_NAME.finditer(text, match.end(), body_end)
-        )
-        key_offset = match.start(2) if match.group(2) else match.start()
-        line, col = index.position(key_offset)
-        heads.append((match.group(1), match.group(2), line, col, field_lines))
-    return heads
-
-
-def _duplicate_keys(heads: list, display_path: str) -> list[Diagnostic]:
+def _key_problems(chunks: list[_Chunk], index: LineIndex, display_path: str) -> tuple[list[Diagnostic], set[int]]:
+    """Missing and duplicate keys; the entries that have them are not parsed."""
     first: dict[str, tuple[str, int]] = {}
-    diagnostics = []
-    for _type, key, line, col, _fields in heads:
-        if not key:
-            diagnostics.append(error(display_path, line, col, "bib-missing-key", "entry has no citation key"))
+    diagnostics, skipped = [], set()
+    for chunk in chunks:
+        if not chunk.is_entry:
             continue
-        folded = key.lower()
+        line, col = index.position(chunk.key_offset)
+        if not chunk.key:
+            diagnostics.append(error(display_path, line, col, "bib-missing-key", "entry has no citation key"))
+            skipped.add(chunk.start)
+            continue
+        folded = chunk.key.lower()
         if folded in first:
             first_key, first_line = first[folded]
-            same = "" if first_key == key else f' ("{first_key}"; keys differ only in case)'
-            diagnostics.append(
-                error(
-                    display_path,
-                    line,
-                    col,
-                    "bib-duplicate-key",
-                    f'duplicate key "{key}", first defined at line {first_line}{same}',
-                )
-            )
+            same = "" if first_key == chunk.key else f' ("{first_key}"; keys differ only in case)'
+            message = f'duplicate key "{chunk.key}", first defined at line {first_line}{same}'
+            diagnostics.append(error(display_path, line, col, "bib-duplicate-key", message))
+            skipped.add(chunk.start)
         else:
-            first[folded] = (key, line)
-    return diagnostics
+            first[folded] = (chunk.key, line)
+    return diagnostics, skipped
 
 
-def _parse_with_pybtex(text: str, display_path: str, heads: list) -> tuple[BibliographyData, list[Diagnostic]]:
-    parser = Parser()
+def _parse_chunk(parser: Parser, chunk_text: str) -> list[Exception]:
     with pybtex.errors.capture() as captured:
         try:
-            data = parser.parse_string(text)
+            parser.parse_string(chunk_text)
         except PybtexSyntaxError as exc:  # raised for problems pybtex cannot skip past
             captured.append(exc)
-            data = parser.data
-    diagnostics = []
-    for problem in captured:
-        message = str(problem)
-        if isinstance(problem, PrematureEOF) and heads:
-            # The file ended inside an entry: point at the entry, not at the end of the file.
-            _type, key, line, col, _fields = heads[-1]
-            diagnostics.append(
-                error(
-                    display_path,
-                    line,
-                    col,
-                    "bib-syntax",
-                    f'BibTeX syntax error: entry "{key}" is never closed; check that its braces balance',
-                )
+    return list(captured)
+
+
+def _is_fatal(problem: Exception) -> bool:
+    """A problem after which pybtex keeps only a fragment of the entry."""
+    return isinstance(problem, PybtexSyntaxError) and not isinstance(problem, UndefinedMacro)
+
+
+def _describe(problem: Exception, chunk: _Chunk, text: str, index: LineIndex, path: str) -> Diagnostic | None:
+    """One of pybtex's problems as a diagnostic inside its entry, by the problem's type."""
+    name = f'entry "{chunk.key}"' if chunk.is_entry else f"@{chunk.entry_type}"
+    if isinstance(problem, PybtexSyntaxError):
+        # LowLevelParser's context: (start of the command, line, offset), offsets within the chunk
+        offset = chunk.start + problem.error_context_info[-1]
+    else:
+        offset = chunk.key_offset
+    line, col = index.position(min(offset, len(text)))
+    if isinstance(problem, DuplicateField):
+        return _duplicate_field(chunk, index, path)
+    if isinstance(problem, PrematureEOF):
+        return _never_closed(chunk, text, index, path)
+    if isinstance(problem, UndefinedMacro):
+        macro = _MACRO_NAME.search(text, chunk.start, offset)
+        shown = f'"{macro.group()}" ' if macro else ""
+        message = (
+            f"{name}: the @string macro {shown}is not defined; define it with @string or write the value in braces"
+        )
+        return error(path, *index.position(macro.start() if macro else offset), "bib-syntax", message)
+    if isinstance(problem, TokenRequired):
+        found = text[offset : offset + 20].split("\n")[0].strip() or "the end of the entry"
+        message = f'{name}: BibTeX syntax error at "{found}": fields are written name = {{value}}, separated by commas'
+        return error(path, line, col, "bib-syntax", message)
+    if isinstance(problem, PybtexSyntaxError):
+        return error(path, line, col, "bib-syntax", f"{name}: BibTeX syntax error: the braces do not balance here")
+    if isinstance(problem, InvalidNameString):
+        return None  # a name with too many commas: checks/bibliography.py reports it with its field
+    return error(path, line, col, "bib-syntax", f"{name}: pybtex cannot read this entry ({type(problem).__name__})")
+
+
+def _duplicate_field(chunk: _Chunk, index: LineIndex, path: str) -> Diagnostic:
+    seen: dict[str, int] = {}
+    for name, offset in chunk.fields:
+        if name in seen:
+            first_line = index.position(seen[name])[0]
+            message = f'entry "{chunk.key}": field "{name}" is given twice (first at line {first_line}); keep one'
+            return error(path, *index.position(offset), "bib-duplicate-field", message)
+        seen[name] = offset
+    line, col = index.position(chunk.key_offset)
+    return error(path, line, col, "bib-duplicate-field", f'entry "{chunk.key}" gives a field twice; keep one')
+
+
+def _never_closed(chunk: _Chunk, text: str, index: LineIndex, path: str) -> Diagnostic:
+    """Point at the field whose braces never close, or at the entry whose own "}" is missing."""
+    ends = [offset for _name, offset in chunk.fields[1:]] + [chunk.end]
+    for (name, offset), next_offset in zip(chunk.fields, ends, strict=False):
+        if _brace_depth(text[offset:next_offset]) > 0:
+            message = (
+                f'entry "{chunk.key}": the value of "{name}" opens a brace that is never closed; '
+                'add the missing "}" (the entries after it are read on their own)'
             )
-        elif isinstance(problem, PybtexSyntaxError) and "key expected" in message:
-            continue  # a missing key is reported from the entry heads, at the entry
-        elif isinstance(problem, PybtexSyntaxError):
-            line = problem.lineno or 1
-            message = message.split(": ", 1)[-1]
-            diagnostics.append(error(display_path, line, 1, "bib-syntax", f"BibTeX syntax error: {message}"))
-        elif "repeated" in message or "duplicate" in message.lower():
-            continue  # duplicate keys are reported from the entry heads, with both lines
-        else:
-            diagnostics.append(error(display_path, 1, 1, "bib-syntax", message))
-    return data, diagnostics
+            return error(path, *index.position(offset), "bib-syntax", message)
+    message = f'entry "{chunk.key}" is never closed: add the "}}" that ends it before the next entry'
+    return error(path, *index.position(chunk.key_offset), "bib-syntax", message)
+
+
+def _brace_depth(value: str) -> int:
+    depth = 0
+    for match in re.finditer(r"\\.|[{}]", value):
+        depth += {"{": 1, "}": -1}.get(match.group(), 0)
+    return depth
+
+
+def _resolve(reference: Reference, data: BibliographyData) -> tuple[Reference, list[tuple[tuple[int, int], str]]]:
+    """The reference with the fields its crossref and xdata entries pass on (biblatex's inheritance)."""
+    fields = dict(reference.entry.fields.items())
+    persons = {role: list(people) for role, people in reference.entry.persons.items()}
+    problems = []
+    sources = [(name, key.strip()) for name in ("xdata", "crossref") for key in fields.get(name, "").split(",")]
+    seen = {reference.key.lower()}
+    while sources:
+        via, key = sources.pop(0)
+        if not key or key.lower() in seen:
+            continue
+        seen.add(key.lower())
+        parent = data.entries.get(key)
+        if parent is None:
+            position = reference.field_position(via)
+            problems.append((position, f'{reference.key}: {via} "{key}" names no entry of this file'))
+            continue
+        for name, value in parent.fields.items():
+            for target in _inherited(parent, reference, via, name.lower()):
+                fields.setdefault(target, value)
+        for role, people in parent.persons.items():
+            for target in _inherited(parent, reference, via, role.lower()):
+                persons.setdefault(target, list(people))
+        sources += [(via, k.strip()) for name in ("xdata", "crossref") for k in parent.fields.get(name, "").split(",")]
+    if fields == dict(reference.entry.fields.items()) and persons == dict(reference.entry.persons.items()):
+        return reference, problems
+    entry = Entry(reference.entry.type, fields=fields, persons=persons)
+    entry.key = reference.key
+    return Reference(
+        reference.key, reference.entry_type, reference.line, reference.col, entry, reference.field_lines
+    ), problems
+
+
+def _inherited(parent: Entry, reference: Reference, via: str, name: str) -> tuple[str, ...]:
+    if via == "xdata":  # xdata passes every field unchanged
+        return () if name in ("xdata", "crossref", "ids") else (name,)
+    return inherited_names(parent.type, reference.entry_type, name)

@@ -16,9 +16,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ..bibtex_text import decode_plain
 from ..diagnostics import Diagnostic, PipelineError, error
 from ..pandoc_ast import stringify
 from ..sources import REFERENCES, SIGNATORIES, Sources
+from .bibliography import PRINTED_FIELDS, PRINTED_NAMES
 
 # Characters that need no glyph of their own: controls, format characters
 # (zero-width joiners, direction marks) and spaces.
@@ -69,10 +71,14 @@ def _printed_texts(sources: Sources) -> Iterable[tuple[tuple[str, int, int], str
         yield (declaration.display_path, 1, 1), stringify(list(declaration.ast["meta"].values()))
         yield (declaration.display_path, 1, 1), stringify(declaration.ast["blocks"])
     for reference in sources.bibliography.references:
-        for name, value in reference.entry.fields.items():
-            yield (REFERENCES, *reference.field_position(name)), value
-        for role, people in reference.entry.persons.items():
-            yield (REFERENCES, *reference.field_position(role)), " ".join(str(person) for person in people)
+        # what the annex prints: TeX decoded
+        for name in PRINTED_FIELDS:
+            yield (REFERENCES, *reference.field_position(name)), reference.text(name).text
+        for name in ("doi", "url", "urn", "eprint"):  # printed as written
+            yield (REFERENCES, *reference.field_position(name)), reference.value(name)
+        for role in PRINTED_NAMES:
+            names = " ".join(decode_plain(str(person)) for person in reference.people(role))
+            yield (REFERENCES, *reference.field_position(role)), names
     for signatory in sources.signatories:
         yield (SIGNATORIES, signatory.line, signatory.col), signatory.display
 
