@@ -16,6 +16,7 @@ in case count as duplicates, because pybtex cannot tell them apart.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ class Reference:
     entry: Entry = field(compare=False, repr=False)
     # (name, line, col) of each field as written, for diagnostics about a single field
     field_lines: tuple[tuple[str, int, int], ...] = field(compare=False, repr=False, default=())
+    # the entry as written, from the line it starts on, to place a problem inside a field
+    source: str = field(compare=False, repr=False, default="")
+    source_line: int = field(compare=False, repr=False, default=1)
 
     @property
     def kind(self) -> str:
@@ -60,6 +64,17 @@ class Reference:
                 return line, col
         alias = FIELD_ALIASES.get(name.lower())
         return self.field_position(alias) if alias else (self.line, self.col)
+
+    def position_in_field(self, name: str, snippet: str) -> tuple[int, int]:
+        """Where `snippet` is written in the field, or the field's own position."""
+        line, col = self.field_position(name)
+        lines = self.source.split("\n")
+        start = sum(len(text) + 1 for text in lines[: line - self.source_line]) + col - 1
+        found = self.source.find(snippet, start) if snippet else -1
+        if found < 0 or line < self.source_line:
+            return line, col
+        before = self.source[:found]
+        return self.source_line + before.count("\n"), found - (before.rfind("\n") + 1) + 1
 
     def value(self, name: str) -> str:
         """A field's value as written ("" when absent), under its biblatex or its BibTeX name."""
@@ -158,7 +173,9 @@ def parse_bibliography(text: str, display_path: str) -> tuple[Bibliography, list
             continue
         line, col = index.position(chunk.key_offset)
         field_lines = tuple((name, *index.position(offset)) for name, offset in chunk.fields)
-        reference = Reference(chunk.key, chunk.entry_type.lower(), line, col, entry, field_lines)
+        source = text[chunk.start : chunk.end]
+        source_line = index.position(chunk.start)[0]
+        reference = Reference(chunk.key, chunk.entry_type.lower(), line, col, entry, field_lines, source, source_line)
         resolved, problems = _resolve(reference, data)
         diagnostics += [error(display_path, *position, "bib-crossref", message) for position, message in problems]
         references.append(resolved)
@@ -304,9 +321,7 @@ def _resolve(reference: Reference, data: BibliographyData) -> tuple[Reference, l
         return reference, problems
     entry = Entry(reference.entry.type, fields=fields, persons=persons)
     entry.key = reference.key
-    return Reference(
-        reference.key, reference.entry_type, reference.line, reference.col, entry, reference.field_lines
-    ), problems
+    return dataclasses.replace(reference, entry=entry), problems
 
 
 def _inherited(parent: Entry, reference: Reference, via: str, name: str) -> tuple[str, ...]:

@@ -147,7 +147,7 @@ def _undecoded_tex(reference: Reference) -> list[Diagnostic]:
             if (name, problem.source) in seen:
                 continue
             seen.add((name, problem.source))
-            line, col = reference.field_position(name)
+            line, col = reference.position_in_field(name, problem.source)
             message = f"{reference.key}: {name}: {problem.message}"
             diagnostics.append(warning(REFERENCES, line, col, "bib-tex", message))
     return diagnostics

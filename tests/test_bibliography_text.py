@@ -1,0 +1,87 @@
+"""TeX in names and fields becomes the text the annex prints; what cannot be decoded is reported, never printed raw."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from declaration_pipeline.bibliography import parse_bibliography
+from declaration_pipeline.bibtex_text import decode_tex
+from declaration_pipeline.citation_style import citation_names, format_annex
+from declaration_pipeline.pandoc_ast import stringify
+
+NAMES = r"""
+@article{kuhrer2020, author = {K{\"u}hrer, Ernst and Pis{\'o}n, Ana}, title = {T}, journal = {J}, year = 2020}
+@article{angela2020, author = {Garc{\'\i}a, {\'A}ngela}, title = {T}, journal = {J}, year = 2020}
+@article{board2020, author = {{CVE Board}}, title = {T}, journal = {J}, year = 2020}
+@article{zeta2020, author = {Zeta, Zoe}, title = {T}, journal = {J}, year = 2020}
+@article{alpha2020, author = {Alpha, Al and Beta, Bo and others}, title = {T}, journal = {J}, year = 2020}
+@article{two2020, author = {Two, Tam and others}, title = {T}, journal = {J}, year = 2020}
+"""
+
+
+def _bibliography():  # type: ignore[no-untyped-def]
+    # one field a line, as the loader finds fields
+    text = re.sub(r", (author|title) =", r",\n \1 =", NAMES)
+    bibliography, problems = parse_bibliography(text, "references.bib")
+    assert problems == []
+    return bibliography
+
+
+def test_names_are_decoded_in_citations_and_the_annex() -> None:
+    bibliography = _bibliography()
+    assert citation_names(bibliography.get("kuhrer2020")) == "Kührer & Pisón"
+    assert citation_names(bibliography.get("board2020")) == "CVE Board"
+    annex = {key: stringify(inlines) for key, inlines in format_annex(bibliography)}
+    assert annex["kuhrer2020"].startswith("Kührer, E., & Pisón, A. (2020).")
+    assert annex["angela2020"].startswith("García, Á. (2020).")
+    assert annex["board2020"].startswith("CVE Board (2020).")
+
+
+def test_and_others_is_et_al() -> None:
+    bibliography = _bibliography()
+    annex = {key: stringify(inlines) for key, inlines in format_annex(bibliography)}
+    assert annex["alpha2020"].startswith("Alpha, A., Beta, B., et al. (2020).")
+    assert citation_names(bibliography.get("alpha2020")) == "Alpha et al."
+    assert citation_names(bibliography.get("two2020")) == "Two et al."
+
+
+def test_corporate_authors_sort_by_their_text() -> None:
+    order = [key for key, _inlines in format_annex(_bibliography())]
+    assert order.index("board2020") < order.index("kuhrer2020") < order.index("zeta2020")
+    assert order[0] == "alpha2020"
+
+
+def test_fields_decode_to_text_and_emphasis() -> None:
+    decoded = decode_tex(r"Le \emph{De Anima} dans la tradition gr{\`e}cque~-- {\(\Sigma\Delta\)} $x^2$")
+    assert decoded.text == "Le De Anima dans la tradition grècque\u00a0– ΣΔ x²"
+    assert {"t": "Emph", "c": [{"t": "Str", "c": "De"}, {"t": "Space"}, {"t": "Str", "c": "Anima"}]} in decoded.inlines
+    assert decoded.problems == ()
+
+
+def test_what_cannot_be_decoded_is_reported() -> None:
+    for source, shown in ((r"\apj", ""), ("Nutrition &amp; Metabolism", "Nutrition & Metabolism")):
+        decoded = decode_tex(source)
+        assert decoded.text == shown
+        assert len(decoded.problems) == 1
+
+
+_DECODABLE = st.sampled_from(
+    [r"{\"u}", r"\'e", r"{\c{C}}", r"\ss{}", r"{Protected}", r"\emph{it}", r"\mkbibquote{q}", "~", "--", r"\&", "$x^2$"]
+)
+_WORDS = st.text(alphabet="abcXYZ äé.,:;-'()0123456789 ", max_size=8)
+
+
+@given(st.lists(st.one_of(_DECODABLE, _WORDS), max_size=12))
+def test_decodable_tex_leaves_no_markup(parts: list[str]) -> None:
+    decoded = decode_tex("".join(parts))
+    assert decoded.problems == ()
+    assert not any(char in decoded.text for char in "\\{}$~")
+
+
+@given(st.text(alphabet="\\{}$^_&;#%~ abc'\"`", max_size=40))
+def test_the_decoder_never_raises(value: str) -> None:
+    decoded = decode_tex(value)
+    assert isinstance(decoded.text, str)
