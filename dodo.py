@@ -75,7 +75,7 @@ def _module_file(parts: tuple[str, ...]) -> Path | None:
 
 
 # Output bytes depend on these versions: a new pandoc or typst rebuilds everything.
-TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex")}
+TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex", "latexcodec")}
 
 DOIT_CONFIG = {
     # Previews are for reviewers (CI uploads them): `doit preview` makes them.

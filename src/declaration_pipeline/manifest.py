@@ -36,6 +36,7 @@ def tool_versions() -> dict[str, str]:
         "pypandoc-binary": version("pypandoc-binary"),
         "typst": version("typst"),
         "pybtex": version("pybtex"),
+        "latexcodec": version("latexcodec"),
         "doit": version("doit"),
         "python": platform.python_version(),
     }
