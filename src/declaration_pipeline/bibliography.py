@@ -109,17 +109,19 @@ class Bibliography:
     # False when the file could not be read at all: checks that compare
     # against its keys would only repeat that one problem.
     readable: bool = True
-    # Keys of entries that are defined but not in the annex: @set and @xdata
-    # entries, and entries with an error already reported.
-    other_keys: frozenset[str] = frozenset()
+    # Keys of entries with an error already reported: citing one is not a second problem.
+    broken_keys: frozenset[str] = frozenset()
 
     @cached_property
     def _by_key(self) -> dict[str, Reference]:
         return {reference.key: reference for reference in self.references}
 
     def keys(self) -> set[str]:
-        """Every key the file defines, also those of entries that are not printed."""
-        return set(self._by_key) | self.other_keys
+        """The keys a citation may name: the annex's, and those of entries with an error.
+
+        @set and @xdata entries are not printed, so they cannot be cited.
+        """
+        return set(self._by_key) | self.broken_keys
 
     def get(self, key: str) -> Reference | None:
         return self._by_key.get(key)
@@ -163,13 +165,12 @@ def parse_bibliography(text: str, display_path: str) -> tuple[Bibliography, list
         if chunk.is_entry and any(_is_fatal(problem) for problem in problems):
             broken.add(chunk.key)
     data = parser.data
-    references, other_keys = [], set(broken)
+    references = []
     for chunk in chunks:
         if not chunk.is_entry or chunk.start in skipped or chunk.key in broken or chunk.key not in data.entries:
             continue
         entry = data.entries[chunk.key]
         if entry.type in NOT_PRINTED:
-            other_keys.add(chunk.key)
             continue
         line, col = index.position(chunk.key_offset)
         field_lines = tuple((name, *index.position(offset)) for name, offset in chunk.fields)
@@ -179,7 +180,7 @@ def parse_bibliography(text: str, display_path: str) -> tuple[Bibliography, list
         resolved, problems = _resolve(reference, data)
         diagnostics += [error(display_path, *position, "bib-crossref", message) for position, message in problems]
         references.append(resolved)
-    return Bibliography(tuple(references), other_keys=frozenset(other_keys)), diagnostics
+    return Bibliography(tuple(references), broken_keys=frozenset(broken)), diagnostics
 
 
 def _chunks(text: str) -> Iterator[_Chunk]:
