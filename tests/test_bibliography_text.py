@@ -7,9 +7,11 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from declaration_pipeline.biblatex_model import TYPE_ALIASES, TYPES
 from declaration_pipeline.bibliography import parse_bibliography
 from declaration_pipeline.bibtex_text import decode_tex
-from declaration_pipeline.citation_style import citation_names, format_annex
+from declaration_pipeline.checks.bibliography import check_bibliography
+from declaration_pipeline.citation_style import citation_names, format_annex, format_reference
 from declaration_pipeline.pandoc_ast import stringify
 
 NAMES = r"""
@@ -85,3 +87,40 @@ def test_decodable_tex_leaves_no_markup(parts: list[str]) -> None:
 def test_the_decoder_never_raises(value: str) -> None:
     decoded = decode_tex(value)
     assert isinstance(decoded.text, str)
+
+
+_TYPES = st.sampled_from(sorted({*TYPES, *TYPE_ALIASES, "set", "xdata", "magazine"}))
+_FIELD_NAMES = st.sampled_from(
+    ["author", "editor", "title", "subtitle", "journal", "journaltitle", "booktitle", "publisher", "location"]
+    + ["address", "school", "institution", "type", "number", "volume", "pages", "year", "date", "doi", "url"]
+    + ["eprint", "eprinttype", "howpublished", "series", "crossref", "note"]
+)
+_VALUES = st.lists(
+    st.one_of(_DECODABLE, _WORDS, st.sampled_from([" and ", " and others", "{CVE Board}", r"\apj", "&amp;", "2020"])),
+    min_size=1,
+    max_size=5,
+).map("".join)
+
+
+@st.composite
+def _entries(draw: st.DrawFn) -> str:
+    entries = []
+    for number in range(draw(st.integers(1, 4))):
+        fields = draw(st.lists(st.tuples(_FIELD_NAMES, _VALUES), max_size=8, unique_by=lambda field: field[0]))
+        body = "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
+        entries.append(f"@{draw(_TYPES)}{{key{number},\n{body}}}\n")
+    return "\n".join(entries)
+
+
+@given(_entries())
+def test_what_the_check_accepts_the_annex_prints_without_tex(text: str) -> None:
+    """Check => annex: an entry with no error formats, and without a bib-tex warning it shows no TeX."""
+    bibliography, diagnostics = parse_bibliography(text, "references.bib")
+    diagnostics += check_bibliography(bibliography)
+    flagged = {(d.severity, d.message.split(":")[0]) for d in diagnostics}
+    for reference in bibliography.references:
+        if ("error", reference.key) in flagged:
+            continue
+        annex = stringify(format_reference(reference)) + citation_names(reference)
+        if ("warning", reference.key) not in flagged:
+            assert not any(char in re.sub(r"https?://\S+", "", annex) for char in "\\{}$"), annex
