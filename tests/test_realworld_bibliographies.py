@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import copy_project, run_doit
+from test_build import EXTRACT
 
 from declaration_pipeline import pandoc_ast as ast
 from declaration_pipeline.assemble import assemble_document
@@ -92,3 +94,32 @@ def test_a_biblatex_project_assembles_without_tex_and_sorts_by_text() -> None:
     firsts = [entry.split(" (")[0] for entry in entries]
     assert firsts.index("CHEN Jun, LIU Danping, et al.") == firsts.index("Almendro, J. L.") + 1
     assert any("CHEN Jun et al., 2020" in citation for citation in citations)
+
+
+def _without_entries(text: str, keys: set[str]) -> str:
+    """The file without the entries of `keys` (each entry starts a line)."""
+    starts = [match.start() for match in re.finditer(r"^[ \t]*@", text, re.M)] + [len(text)]
+    kept = [text[: starts[0]]]
+    for start, end in zip(starts, starts[1:], strict=False):
+        key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]+),", text[start:end])
+        if not (key and key.group(1) in keys):
+            kept.append(text[start:end])
+    return "".join(kept)
+
+
+def test_the_real_bibliographies_build_and_no_tex_reaches_any_output(tmp_path: Path) -> None:
+    """Check => build on real files: every entry without an error, in one project, builds, verifies, prints no TeX."""
+    project = copy_project(tmp_path / "project")
+    parts = [(project / "references.bib").read_text(encoding="utf-8")]
+    for bib_file in BIB_FILES:
+        erroneous = {line.split(": ")[2] for line in _diagnostics(bib_file) if ": error: " in line}
+        parts.append(_without_entries(bib_file.read_text(encoding="utf-8"), erroneous))
+    (project / "references.bib").write_text("\n".join(parts), encoding="utf-8")
+    result = run_doit(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name, extract in EXTRACT.items():
+        text = extract(project / "build" / name)
+        annex = text[text.rindex("Annex: Relevant reading") :]
+        assert "Molière" in annex and "Kermaïdic" in annex and "CHEN Jun" in annex, name
+        leftovers = RAW_TEX.findall(re.sub(r"https?://\S+", "", annex))
+        assert leftovers == [], (name, leftovers)
