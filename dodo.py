@@ -77,6 +77,7 @@ def _module_file(parts: tuple[str, ...]) -> Path | None:
 # Output bytes depend on these versions: a new pandoc or typst rebuilds everything.
 TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex", "latexcodec")}
 
+RUN_UNTIL_STOPPED = {"serve", "watch"}
 DOIT_CONFIG = {
     # Previews are for reviewers (CI uploads them): `doit preview` makes them.
     "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify", "manifest"],
@@ -84,7 +85,9 @@ DOIT_CONFIG = {
     "dep_file": ".doit.json",
     "verbosity": 2,
     # The three writers and three verifications are independent: run them side by side.
-    "num_process": min(4, os.cpu_count() or 1),
+    # serve and watch run until Ctrl-C: in doit's own process, so that Ctrl-C stops them
+    # cleanly instead of interrupting doit while it waits for a worker.
+    "num_process": 0 if RUN_UNTIL_STOPPED & set(sys.argv[1:]) else min(4, os.cpu_count() or 1),
 }
 
 
@@ -301,6 +304,25 @@ def task_watch():
     return {
         "actions": [(run_stage, ["watch", "."], {})],
         "meta": UNLOCKED,
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_serve():
+    """Serve a live preview on 127.0.0.1 (--port), rebuilt in this process on every save; Ctrl-C stops."""
+    return {
+        "actions": [(run_stage, ["serve", "."], {})],
+        "params": [
+            {
+                "name": "port",
+                "long": "port",
+                "type": int,
+                "default": 8000,
+                "help": "the port on 127.0.0.1 (0: any free one)",
+            },
+            {"name": "strict", "long": "strict", "type": bool, "default": False, "help": "warnings stop a rebuild too"},
+        ],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -217,3 +217,15 @@ def document_inputs(document: dict) -> dict[str, object]:
         "author": [meta_text(meta, "author")] if meta_text(meta, "author") else [],
         "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
     }
+
+
+def render_output(output_format: str, document: dict, output: Path, markup_output: Path | None = None) -> None:
+    """Write one output with its writer; the doit tasks and `doit serve` both come through here."""
+    if output_format == "pdf":
+        render_pdf(document, output, markup_output)
+    elif output_format == "docx":
+        render_docx(document, output)
+    elif output_format == "html":
+        render_html(document, output)
+    else:
+        raise ValueError(f"no writer for {output_format!r}")

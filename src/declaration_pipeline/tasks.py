@@ -80,12 +80,7 @@ def render(output_format: str, document: str, output: str, markup_output: str | 
 
     try:
         assembled = read_document(Path(document))
-        if output_format == "pdf":
-            writers.render_pdf(assembled, Path(output), Path(markup_output) if markup_output else None)
-        elif output_format == "docx":
-            writers.render_docx(assembled, Path(output))
-        else:
-            writers.render_html(assembled, Path(output))
+        writers.render_output(output_format, assembled, Path(output), Path(markup_output) if markup_output else None)
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None
@@ -297,4 +292,14 @@ def watch(root: str) -> TaskFailed | None:
     from .watch import watch_and_rebuild
 
     watch_and_rebuild(Path(root))
+    return None
+
+
+def serve(root: str, port: int, strict: bool = False) -> TaskFailed | None:
+    from .live_server import serve as serve_preview
+
+    try:
+        serve_preview(Path(root), port, strict=strict or _strict_from_environment())
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
     return None

@@ -1,0 +1,328 @@
+"""`doit serve` as an editor uses it: a real server process, Debian's Chromium through Playwright, real saves.
+
+Every wait has a generous limit and no test asserts a time: the speed from a
+save to the page is measured by benchmarks/serve.py.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import copy_project
+from pypdf import PdfReader
+
+from declaration_pipeline.checks import check_sources
+from declaration_pipeline.preview import find_chromium
+
+WAIT_SECONDS = 90
+GOOD_CITATION = "@roepstorff2020"
+BAD_CITATION = "@nobody2020"
+
+
+@dataclass
+class Served:
+    project: Path
+    url: str
+    log: Path
+    process: subprocess.Popen
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def edit(self, old: str, new: str) -> None:
+        source = self.project / "declaration.md"
+        text = source.read_text(encoding="utf-8")
+        assert old in text
+        source.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def wait_for(condition: Callable[[], object], what: str, seconds: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def start_serving(project: Path, log: Path, *args: str) -> subprocess.Popen:
+    with log.open("w") as output:
+        # A session of its own: the tests send Ctrl-C's SIGINT to the group, as a terminal does.
+        return subprocess.Popen(
+            [sys.executable, "-m", "doit", "serve", *args],
+            cwd=project,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_serving(process: subprocess.Popen) -> int:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    project = copy_project(tmp_path_factory.mktemp("serve") / "project")
+    log = project.parent / "serve.log"
+    process = start_serving(project, log, "--port", "0")
+    try:
+        wait_for(lambda: "PDF and DOCX updated" in log.read_text() or process.poll() is not None, "the first build")
+        assert process.poll() is None, log.read_text()
+        url = re.search(r"http://127\.0\.0\.1:\d+", log.read_text())
+        assert url, log.read_text()
+        yield Served(project, url.group(0), log, process)
+    finally:
+        stop_serving(process)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.fail("Chromium is not installed: apt-get install chromium (a missing browser is a failure)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, served: Served):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    yield page
+    assert page.errors == []
+    page.close()
+
+
+def overlay_text(page) -> str:  # type: ignore[no-untyped-def]
+    """What the error overlay says, '' while it is hidden."""
+    return page.evaluate(
+        """() => {
+            const panel = document.getElementById('serve-overlay').shadowRoot.querySelector('.errors');
+            return panel.hidden ? '' : panel.innerText;
+        }"""
+    )
+
+
+def test_an_edit_changes_the_page_without_a_reload(page, served: Served) -> None:  # type: ignore[no-untyped-def]
+    page.goto(served.url + "/")
+    assert "The threat of organized crime" in page.inner_text("main")
+    page.evaluate("window.notReloaded = true")
+    page.mouse.wheel(0, 1500)
+    page.wait_for_function("window.scrollY > 0")
+    scrolled = page.evaluate("window.scrollY")
+
+    served.edit("The threat of organized crime", "The LIVE threat of organized crime")
+
+    page.wait_for_function(
+        "document.querySelector('main').innerText.includes('The LIVE threat')", timeout=WAIT_SECONDS * 1000
+    )
+    assert page.evaluate("window.notReloaded") is True  # swapped in, not reloaded
+    assert page.evaluate("window.scrollY") == scrolled  # the reader keeps their place
+    assert overlay_text(page) == ""
+
+
+def test_a_bad_edit_shows_the_diagnostics_over_the_last_good_text_and_a_fix_removes_them(  # type: ignore[no-untyped-def]
+    page, served: Served, tmp_path: Path
+) -> None:
+    page.goto(served.url + "/")
+    good_text = page.inner_text("main")
+
+    served.edit(GOOD_CITATION, BAD_CITATION)
+    page.wait_for_function(
+        "!document.getElementById('serve-overlay').shadowRoot.querySelector('.errors').hidden",
+        timeout=WAIT_SECONDS * 1000,
+    )
+    # The same line `doit check` prints for these sources: path:line:col, severity, message, code.
+    _, diagnostics = check_sources(served.project)
+    expected = [str(d) for d in diagnostics if d.severity == "error"]
+    assert expected and all(line in overlay_text(page) for line in expected), overlay_text(page)
+    assert 'declaration.md:25:38: error: unknown citation key "nobody2020"' in overlay_text(page)
+    assert page.inner_text("main") == good_text  # the last good text stays under the overlay
+    page.screenshot(path=str(tmp_path / "overlay.png"))  # a screenshot can be taken of it (see the README)
+
+    served.edit(BAD_CITATION, GOOD_CITATION)
+    page.wait_for_function(
+        "document.getElementById('serve-overlay').shadowRoot.querySelector('.errors').hidden",
+        timeout=WAIT_SECONDS * 1000,
+    )
+    assert overlay_text(page) == ""
+
+
+def test_the_print_page_keeps_the_pdf_at_one_url_and_links_the_docx(page, served: Served) -> None:  # type: ignore[no-untyped-def]
+    page.goto(served.url + "/print")
+    assert page.get_attribute("iframe#serve-pdf", "src") == "/declaration.pdf"
+    assert page.get_attribute("a[href='/declaration.docx']", "download") is not None
+
+    served.edit("We cannot afford to work in silos", "We cannot afford to work in PRINTED silos")
+
+    def served_pdf_text() -> tuple[str, str]:
+        pdf = page.request.get(served.url + "/declaration.pdf")
+        assert pdf.headers["content-type"] == "application/pdf"
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+        return " ".join(text.split()), pdf.headers["etag"].strip('"')
+
+    wait_for(lambda: "PRINTED" in served_pdf_text()[0], "the PDF with the edit, at the same URL")
+    version = served_pdf_text()[1]
+    # The page reloads its viewer when the event names that build.
+    page.wait_for_function(
+        f"document.documentElement.dataset.servePdfVersion === '{version}'", timeout=WAIT_SECONDS * 1000
+    )
+    assert page.get_attribute("iframe#serve-pdf", "src") == "/declaration.pdf"
+    docx = page.request.get(served.url + "/declaration.docx")
+    assert docx.ok and docx.body().startswith(b"PK")
+    assert "attachment" in docx.headers["content-disposition"]
+
+
+def test_build_folder_gets_the_verified_set_with_its_manifest(served: Served) -> None:
+    from declaration_pipeline.manifest import sha256
+
+    served.edit("to exploit the vulnerable", "to exploit the BUILD vulnerable")
+    build = served.project / "build"
+
+    def written() -> bool:
+        html = build / "declaration.html"
+        if not html.exists() or "BUILD vulnerable" not in html.read_text(encoding="utf-8"):
+            return False
+        return json.loads((build / "manifest.json").read_text())["outputs"]["declaration.html"] == sha256(html)
+
+    wait_for(written, "build/ and its manifest")
+    recorded = json.loads((build / "manifest.json").read_text())
+    for name, digest in recorded["outputs"].items():
+        assert sha256(build / name) == digest
+    assert sha256(served.project / "declaration.md") == recorded["sources"]["declaration.md"]
+
+
+TRAVERSALS = [
+    "/declaration.md",
+    "/signatories.yaml",
+    "/dodo.py",
+    "/../declaration.md",
+    "/%2e%2e/declaration.md",
+    "/%2E%2E%2Fdeclaration.md",
+    "/..%2fdeclaration.md",
+    "/..%252fdeclaration.md",
+    "/./declaration.md",
+    "//etc/passwd",
+    "/../../../../etc/passwd",
+    "/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/print/../declaration.md",
+    "/declaration.pdf/../declaration.md",
+    "/build/",
+    "/build/declaration.html",
+    "/src/declaration_pipeline/",
+    "/_serve/",
+    "/_serve/../declaration.md",
+    "/templates/serve-live.js",
+    "/declaration.html%00.md",
+    "/%5c..%5cdeclaration.md",
+]
+
+
+def raw_status(served: Served, path: str) -> int:
+    """The status for a path sent as written, without a client normalizing it first."""
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    try:
+        connection.putrequest("GET", path, skip_host=True)
+        connection.putheader("Host", f"127.0.0.1:{served.port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_only_the_outputs_are_served_every_other_path_is_404(page, served: Served) -> None:  # type: ignore[no-untyped-def]
+    for path in TRAVERSALS:
+        assert raw_status(served, path) == 404, path
+        response = page.goto(served.url + path)  # as the browser sends it (it resolves plain "..")
+        assert response is not None and response.status == 404, path
+        assert "pandoc" not in page.content() and "title:" not in page.content()
+    for path in ("/", "/print", "/declaration.pdf", "/declaration.docx", "/_serve/live.js"):
+        assert raw_status(served, path) == 200, path
+
+
+def test_a_request_for_another_host_name_is_refused(served: Served) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    connection.request("GET", "/", headers={"Host": "attacker.example"})
+    assert connection.getresponse().status == 403
+    connection.close()
+
+
+def test_it_listens_on_the_loopback_only(served: Served) -> None:
+    # The kernel's own table of listening TCP sockets: the local address, as hex, for this port.
+    listening = [
+        fields[1].split(":")[0]
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if (fields := line.split())[3] == "0A" and int(fields[1].split(":")[1], 16) == served.port
+    ]
+    assert listening == ["0100007F"]  # 127.0.0.1, and nothing on 0.0.0.0
+    assert not any(
+        int(line.split()[1].split(":")[1], 16) == served.port and line.split()[3] == "0A"
+        for line in Path("/proc/net/tcp6").read_text().splitlines()[1:]
+    )
+
+
+def test_a_busy_port_gives_one_clear_line(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "doit", "serve", "--port", str(port)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert f"127.0.0.1:{port} is already in use: stop the program using it, or choose another port with --port N" in (
+        output.splitlines()
+    )
+    assert "Traceback" not in output
+
+
+def test_ctrl_c_stops_it_cleanly_even_with_a_page_open(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    log = tmp_path / "serve.log"
+    process = start_serving(project, log, "--port", "0")
+    try:
+        wait_for(lambda: "web edition updated" in log.read_text() or process.poll() is not None, "the first build")
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)", log.read_text()).group(1))  # type: ignore[union-attr]
+        events = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        events.request("GET", "/_serve/events")
+        assert events.getresponse().status == 200  # a page holds the event stream open
+    finally:
+        status = stop_serving(process)
+    output = log.read_text()
+    assert status == 0, output
+    assert output.rstrip().endswith("[serve] stopped")
+    assert "Traceback" not in output
