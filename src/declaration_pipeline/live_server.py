@@ -30,7 +30,7 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 # Shorter than `doit watch`'s: one save's events come within milliseconds, and
 # every tenth of a second counts against "save to page in 0.5 s".
-SETTLE_SECONDS = 0.05
+SETTLE_SECONDS = 0.02
 KEEPALIVE_SECONDS = 15.0
 LIVE_SCRIPT = "/_serve/live.js"
 EVENTS = "/_serve/events"
