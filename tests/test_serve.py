@@ -174,26 +174,37 @@ def test_a_bad_edit_shows_the_diagnostics_over_the_last_good_text_and_a_fix_remo
     assert overlay_text(page) == ""
 
 
-def test_the_print_page_keeps_the_pdf_at_one_url_and_links_the_docx(page, served: Served) -> None:  # type: ignore[no-untyped-def]
+PICTURES = "document.querySelectorAll('#serve-pages img')"
+
+
+def test_the_print_page_shows_the_pdfs_pages_and_the_reader_keeps_their_place(page, served: Served) -> None:  # type: ignore[no-untyped-def]
     page.goto(served.url + "/print")
-    assert page.get_attribute("iframe#serve-pdf", "src") == "/declaration.pdf"
     assert page.get_attribute("a[href='/declaration.docx']", "download") is not None
+    assert page.query_selector("a[href='/declaration.pdf']") is not None
 
-    served.edit("We cannot afford to work in silos", "We cannot afford to work in PRINTED silos")
-
-    def served_pdf_text() -> tuple[str, str]:
+    def served_pdf() -> tuple[str, str, int]:
         pdf = page.request.get(served.url + "/declaration.pdf")
         assert pdf.headers["content-type"] == "application/pdf"
-        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
-        return " ".join(text.split()), pdf.headers["etag"].strip('"')
+        pages = PdfReader(io.BytesIO(pdf.body())).pages
+        return " ".join(" ".join(p.extract_text() for p in pages).split()), pdf.headers["etag"].strip('"'), len(pages)
 
-    wait_for(lambda: "PRINTED" in served_pdf_text()[0], "the PDF with the edit, at the same URL")
-    version = served_pdf_text()[1]
-    # The page reloads its viewer when the event names that build.
+    page.wait_for_function(f"{PICTURES}.length > 2", timeout=WAIT_SECONDS * 1000)
+    assert page.evaluate(f"{PICTURES}.length") == served_pdf()[2]  # one picture a page
+    page.evaluate(f"{PICTURES}[2].scrollIntoView()")
+    page.wait_for_function(f"{PICTURES}[2].complete && {PICTURES}[2].naturalWidth > 0", timeout=WAIT_SECONDS * 1000)
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+
+    served.edit("We cannot afford to work in silos", "We cannot afford to work in PRINTED silos")
+    wait_for(lambda: "PRINTED" in served_pdf()[0], "the PDF with the edit, at the same URL")
+    version = served_pdf()[1]
     page.wait_for_function(
-        f"document.documentElement.dataset.servePdfVersion === '{version}'", timeout=WAIT_SECONDS * 1000
+        f"{PICTURES}[2].src.endsWith('build={version}') && {PICTURES}[2].complete && {PICTURES}[2].naturalWidth > 0",
+        timeout=WAIT_SECONDS * 1000,
     )
-    assert page.get_attribute("iframe#serve-pdf", "src") == "/declaration.pdf"
+    assert page.evaluate("window.scrollY") == scrolled  # the pictures were swapped in place
+    picture = page.request.get(served.url + "/pages/1.png")
+    assert picture.headers["content-type"] == "image/png" and picture.body().startswith(b"\x89PNG\r\n\x1a\n")
     docx = page.request.get(served.url + "/declaration.docx")
     assert docx.ok and docx.body().startswith(b"PK")
     assert "attachment" in docx.headers["content-disposition"]
@@ -240,6 +251,12 @@ TRAVERSALS = [
     "/_serve/../declaration.md",
     "/templates/serve-live.js",
     "/declaration.html%00.md",
+    "/pages/",
+    "/pages/0.png",
+    "/pages/9999.png",
+    "/pages/1.png/../../declaration.md",
+    "/pages/..%2f..%2fdeclaration.md",
+    "/pages/1.PNG",
     "/%5c..%5cdeclaration.md",
 ]
 

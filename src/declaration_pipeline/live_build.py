@@ -20,12 +20,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 from .diagnostics import Diagnostic, PipelineError, has_errors
 from .manifest import OUTPUT_NAMES
+from .page_images import PDFIUM_LOCK, page_count
 from .sources import SOURCE_FILES
 
 WEB_EDITION = "html"
@@ -47,6 +49,8 @@ class Preview:
     diagnostics: tuple[Diagnostic, ...] = ()
     # a tool that could not run (pandoc, Typst, a file that could not be written): no position to give
     failures: tuple[str, ...] = ()
+    # pages in the PDF of versions["pdf"]
+    pages: int = 0
 
     @property
     def failed(self) -> bool:
@@ -173,11 +177,14 @@ class LiveBuild:
                 self._show_problems(number, [*warnings, *problems], (), "the print editions did not verify")
                 return
             outputs = {fmt: self._output_path(snapshot, fmt).read_bytes() for fmt in PRINT_EDITIONS}
+            pages = page_count(outputs["pdf"])
             self._print_problems(problems)
             if number == self._number:  # a newer save may already show its own problems
-                self.state.update(outputs=outputs, number=number, diagnostics=(*warnings, *problems), failures=())
+                self.state.update(
+                    outputs=outputs, number=number, pages=pages, diagnostics=(*warnings, *problems), failures=()
+                )
             else:
-                self.state.update(outputs=outputs, number=number)
+                self.state.update(outputs=outputs, number=number, pages=pages)
             self._write_build_folder(snapshot, document)
             self.announce(
                 f"[serve] {_clock()} build {number}: PDF and DOCX updated in {_since(started)}; build/ written"
@@ -194,11 +201,11 @@ class LiveBuild:
 
         output = self._output_path(snapshot, output_format)
         render_output(output_format, document, output)
+        # verify reads PDFs with PDFium, which the server's threads use too (page_images)
+        with PDFIUM_LOCK if output_format == "pdf" else nullcontext():
+            problems = verify_output(output_format, snapshot, document, output)
         shown = str(Path("build") / output.name)  # as the editor knows it, not the snapshot's path
-        return [
-            replace(d, path=shown) if d.path == str(output) else d
-            for d in verify_output(output_format, snapshot, document, output)
-        ]
+        return [replace(d, path=shown) if d.path == str(output) else d for d in problems]
 
     def _write_build_folder(self, snapshot: Path, document: dict) -> None:
         """Copy the verified set into build/ with its manifest, holding the build lock only for the copy."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 
 from .diagnostics import PipelineError
 from .live_build import WEB_EDITION, LiveBuild, Preview, PreviewState
+from .page_images import page_png
 from .watch import source_changes, wait_for_quiet
 
 HOST = "127.0.0.1"
@@ -46,6 +48,7 @@ DOWNLOADS = {
     ),
 }
 WEB_PAGES = ("/", "/declaration.html")
+PAGE_PICTURE = re.compile(r"/pages/([1-9][0-9]{0,5})\.png")
 PRINT_PAGE = "/print"
 
 
@@ -82,6 +85,7 @@ def event_data(preview: Preview) -> str:
                 for d in preview.diagnostics
             ],
             "failures": list(preview.failures),
+            "pages": preview.pages,
         },
         ensure_ascii=False,
     )
@@ -92,7 +96,23 @@ class PreviewServer(ThreadingHTTPServer):
 
     def __init__(self, port: int, state: PreviewState) -> None:
         self.state = state
+        # (PDF version, page) -> PNG, for the current PDF only
+        self._pictures: dict[tuple[int, int], bytes] = {}
+        self._pictures_lock = threading.Lock()
         super().__init__((HOST, port), PreviewRequest)
+
+    def page_picture(self, page: int) -> bytes | None:
+        """Page `page` of the current PDF as a PNG, rendered once per PDF; None if it has no such page."""
+        preview = self.state.current()
+        if not 1 <= page <= preview.pages:
+            return None
+        key = (preview.versions["pdf"], page)
+        with self._pictures_lock:
+            if key not in self._pictures:
+                if any(version != key[0] for version, _ in self._pictures):
+                    self._pictures.clear()  # a newer PDF: the old pictures are no use
+                self._pictures[key] = page_png(preview.outputs["pdf"], page)
+            return self._pictures[key]
 
     @property
     def port(self) -> int:
@@ -120,6 +140,8 @@ class PreviewRequest(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, page, "text/html; charset=utf-8", send_body)
         elif path == LIVE_SCRIPT:
             self._send(HTTPStatus.OK, _template("serve-live.js"), "text/javascript; charset=utf-8", send_body)
+        elif (picture := self._page_picture(path)) is not None:
+            self._send(HTTPStatus.OK, picture, "image/png", send_body)
         elif path in DOWNLOADS and DOWNLOADS[path][0] in self.server.state.current().outputs:
             output_format, content_type, disposition = DOWNLOADS[path]
             preview = self.server.state.current()
@@ -135,6 +157,11 @@ class PreviewRequest(BaseHTTPRequestHandler):
             )
         else:
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", send_body)
+
+    def _page_picture(self, path: str) -> bytes | None:
+        """The picture for "/pages/N.png" when the current PDF has a page N."""
+        match = PAGE_PICTURE.fullmatch(path)
+        return self.server.page_picture(int(match.group(1))) if match else None
 
     def _host_is_local(self) -> bool:
         """Refuse requests for another host name: a web page cannot reach this server by DNS rebinding."""

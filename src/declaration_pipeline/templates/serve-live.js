@@ -2,8 +2,8 @@
 //
 // The server sends its state as a server-sent event whenever a build finishes:
 // which build each output comes from, and the problems of the latest save. A
-// newer web edition is fetched and swapped in without a reload (the reader
-// keeps the scroll position); a newer PDF is reloaded at the same URL.
+// newer web edition is fetched and swapped in without a reload, and newer
+// pictures of the PDF's pages replace the old ones: the reader keeps their place.
 (() => {
   "use strict";
   const SCRIPT = "/_serve/live.js";
@@ -39,6 +39,7 @@
   const veil = shadow.querySelector(".veil");
   const errors = shadow.querySelector(".errors");
   const warnings = shadow.querySelector(".warnings");
+  if (onPrintPage) errors.style.top = "3.25rem"; // below the print page's links
 
   function plural(count, word) {
     return `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -97,25 +98,27 @@
     });
   }
 
+  // The print page shows the PDF's pages as pictures; a new build swaps each picture's source, and the
+  // browser keeps the old picture on screen until the new one is there, so nothing jumps.
+  let drawnPdf;
   function refreshPrintEdition(state) {
     const version = state.versions.pdf;
-    const status = document.getElementById("serve-pdf-status");
-    if (version === undefined || version === shown.pdf) return;
-    shown.pdf = version;
-    const frame = document.getElementById("serve-pdf");
-    // Reload at the same URL, so that the viewer treats it as the same document.
-    try {
-      frame.contentWindow.location.reload();
-    } catch {
-      frame.src = frame.getAttribute("src");
+    if (version === undefined || version === drawnPdf) return;
+    drawnPdf = version;
+    const column = document.getElementById("serve-pages");
+    while (column.children.length < state.pages) {
+      const picture = document.createElement("img");
+      picture.loading = "lazy";
+      picture.alt = `Page ${column.children.length + 1} of the PDF`;
+      column.append(picture);
     }
-    status.textContent = `PDF and DOCX from build ${version}, ${new Date().toLocaleTimeString()}`;
+    while (column.children.length > state.pages) column.lastElementChild.remove();
+    [...column.children].forEach((picture, index) => {
+      picture.src = `/pages/${index + 1}.png?build=${version}`;
+    });
+    document.getElementById("serve-pdf-status").textContent =
+      `PDF and DOCX from build ${version}, ${new Date().toLocaleTimeString()}`;
     document.documentElement.dataset.servePdfVersion = version;
-  }
-
-  if (onPrintPage && shown.pdf !== undefined) {
-    document.getElementById("serve-pdf-status").textContent = `PDF and DOCX from build ${shown.pdf}`;
-    document.documentElement.dataset.servePdfVersion = shown.pdf;
   }
 
   const events = new EventSource("/_serve/events");
