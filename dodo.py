@@ -313,6 +313,7 @@ def task_serve():
     """Serve a live preview on 127.0.0.1 (--port), rebuilt in this process on every save; Ctrl-C stops."""
     return {
         "actions": [(run_stage, ["serve", "."], {})],
+        "meta": UNLOCKED,
         "params": [
             {
                 "name": "port",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import copy_project
+from conftest import copy_project, run_doit
 from pypdf import PdfReader
 
 from declaration_pipeline.checks import check_sources
@@ -227,6 +227,28 @@ def test_build_folder_gets_the_verified_set_with_its_manifest(served: Served) ->
     for name, digest in recorded["outputs"].items():
         assert sha256(build / name) == digest
     assert sha256(served.project / "declaration.md") == recorded["sources"]["declaration.md"]
+
+
+def test_serve_and_a_manual_doit_share_the_build_lock(page, served: Served) -> None:  # type: ignore[no-untyped-def]
+    from declaration_pipeline.build_lock import build_lock
+
+    page.goto(served.url + "/")
+    html = served.project / "build" / "declaration.html"
+    with build_lock(served.project):  # as a manual `doit` holds it while it builds
+        served.edit("deplete our natural resources", "deplete our LOCKED natural resources")
+        # The preview does not wait: it builds in its own folder and serves from memory.
+        page.wait_for_function(
+            "document.querySelector('main').innerText.includes('LOCKED')", timeout=WAIT_SECONDS * 1000
+        )
+        wait_for(lambda: "is building in this folder; waiting for it" in served.log.read_text(), "serve to wait")
+        assert "LOCKED" not in html.read_text(encoding="utf-8")  # nothing written under another build's lock
+    wait_for(lambda: "LOCKED" in html.read_text(encoding="utf-8"), "build/ written once the lock is free")
+
+    manual = run_doit(served.project)  # a manual doit beside the running serve
+    assert manual.returncode == 0, manual.stdout + manual.stderr
+    assert "LOCKED" in html.read_text(encoding="utf-8")
+    served.edit("deplete our LOCKED natural resources", "deplete our natural resources")
+    page.wait_for_function("!document.querySelector('main').innerText.includes('LOCKED')", timeout=WAIT_SECONDS * 1000)
 
 
 TRAVERSALS = [

@@ -8,7 +8,9 @@ build_manifest): nothing here checks, writes or verifies on its own.
 
 The web edition comes first, since an editor reads it while typing; the PDF
 and the DOCX follow in a worker thread. An output reaches the page only once it
-is verified, and build/ receives a complete, verified set under the build lock.
+is verified, and build/ receives a complete, verified set under the build lock
+(build_lock.py), held only for the copy: the builds themselves run in a
+private folder, so a manual `doit` in the same folder is never blocked for long.
 """
 
 from __future__ import annotations
@@ -211,14 +213,17 @@ class LiveBuild:
         """Copy the verified set into build/ with its manifest, holding the build lock only for the copy."""
         from .assembled_document import document_epoch
         from .atomic_files import write_atomically
+        from .build_lock import build_lock
         from .manifest import build_manifest, manifest_bytes
 
         outputs = snapshot / "build"
         manifest = manifest_bytes(build_manifest(snapshot, outputs, document_epoch(document)))
         files = {name: (outputs / name).read_bytes() for name in OUTPUT_NAMES}
         files[MANIFEST_NAME] = manifest
-        for name, data in files.items():
-            write_atomically(self.build / name, data)
+        # Shared with a manual `doit`, which waits for these few renames, as this waits for its build.
+        with build_lock(self.root, announce=self.announce):
+            for name, data in files.items():
+                write_atomically(self.build / name, data)
 
     def _snapshot_sources(self, number: int) -> Path:
         snapshot = self._scratch / str(number)
