@@ -67,6 +67,8 @@ def start_serving(project: Path, log: Path, *args: str) -> subprocess.Popen:
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # The copy's own code, even where doit's plugins import the installed package first.
+            env={**os.environ, "PYTHONPATH": str(project / "src")},
         )
 
 
@@ -326,6 +328,33 @@ def test_it_listens_on_the_loopback_only(served: Served) -> None:
         int(line.split()[1].split(":")[1], 16) == served.port and line.split()[3] == "0A"
         for line in Path("/proc/net/tcp6").read_text().splitlines()[1:]
     )
+
+
+def test_an_output_that_does_not_verify_never_reaches_the_page(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    project = copy_project(tmp_path / "project")
+    # A broken web template: the sources pass the check, the HTML loses its text and fails verify:html.
+    template = project / "src" / "declaration_pipeline" / "templates" / "declaration.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("$body$", ""), encoding="utf-8")
+    log = tmp_path / "serve.log"
+    process = start_serving(project, log, "--port", "0")
+    try:
+        wait_for(lambda: "did not verify" in log.read_text() or process.poll() is not None, "the failed build")
+        url = re.search(r"http://127\.0\.0\.1:\d+", log.read_text()).group(0)  # type: ignore[union-attr]
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.wait_for_function(
+            "!document.getElementById('serve-overlay').shadowRoot.querySelector('.errors').hidden",
+            timeout=WAIT_SECONDS * 1000,
+        )
+        assert "No good build yet" in page.inner_text("main")
+        assert re.search(r"build/declaration\.html:\d+:\d+: error: .* \[verify-", overlay_text(page)), overlay_text(
+            page
+        )
+        assert page.request.get(url + "/declaration.pdf").status == 404  # the print editions never started
+        assert not (project / "build" / "declaration.html").exists()
+        page.close()
+    finally:
+        stop_serving(process)
 
 
 def test_a_busy_port_gives_one_clear_line(tmp_path: Path) -> None:

@@ -53,10 +53,8 @@ class Preview:
     failures: tuple[str, ...] = ()
     # pages in the PDF of versions["pdf"]
     pages: int = 0
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.failures) or has_errors(self.diagnostics)
+    # the latest save was not shown: errors (or, with --strict, warnings) or a tool that failed
+    failed: bool = False
 
 
 class PreviewState:
@@ -144,7 +142,9 @@ class LiveBuild:
             shutil.rmtree(snapshot, ignore_errors=True)
             return
         html = self._output_path(snapshot, WEB_EDITION).read_bytes()
-        self.state.update(outputs={WEB_EDITION: html}, number=number, diagnostics=tuple(problems), failures=())
+        self.state.update(
+            outputs={WEB_EDITION: html}, number=number, diagnostics=tuple(problems), failures=(), failed=False
+        )
         self._print_problems(problems)
         self.announce(
             f"[serve] {_clock()} build {number}: web edition updated in {_since(started)}; PDF and DOCX follow"
@@ -183,7 +183,12 @@ class LiveBuild:
             self._print_problems(problems)
             if number == self._number:  # a newer save may already show its own problems
                 self.state.update(
-                    outputs=outputs, number=number, pages=pages, diagnostics=(*warnings, *problems), failures=()
+                    outputs=outputs,
+                    number=number,
+                    pages=pages,
+                    diagnostics=(*warnings, *problems),
+                    failures=(),
+                    failed=False,
                 )
             else:
                 self.state.update(outputs=outputs, number=number, pages=pages)
@@ -240,7 +245,7 @@ class LiveBuild:
 
     def _show_problems(self, number: int, diagnostics: list[Diagnostic], failures: tuple[str, ...], why: str) -> None:
         if number == self._number:  # an older build's problems would hide a newer save's state
-            self.state.update(diagnostics=tuple(diagnostics), failures=failures)
+            self.state.update(diagnostics=tuple(diagnostics), failures=failures, failed=True)
         self._print_problems(diagnostics)
         for failure in failures:
             self.announce(failure)
