@@ -75,7 +75,7 @@ def _module_file(parts: tuple[str, ...]) -> Path | None:
 
 
 # Output bytes depend on these versions: a new pandoc or typst rebuilds everything.
-TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex", "latexcodec")}
+TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex", "latexcodec", "pyuca")}
 
 RUN_UNTIL_STOPPED = {"serve", "watch"}
 DOIT_CONFIG = {

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from . import pandoc_ast as ast
 from .bibliography import Bibliography
 from .citation_style import citation_names, citation_year, format_annex
-from .signatories import Signatory
+from .signatories import Signatory, in_print_order
 from .sources import Sources
 
 DEFAULT_TITLES = {
@@ -44,7 +44,7 @@ def assemble_document(sources: Sources) -> dict:
         lambda node, in_note: _render_citation(node, in_note, sources.bibliography) if node["t"] == "Cite" else None,
     )
     titles = {key: ast.meta_text(meta, key) or default for key, default in DEFAULT_TITLES.items()}
-    blocks += signatory_section(sources.signatories, titles)
+    blocks += signatory_section(in_print_order(sources.signatories, sources.order), titles)
     blocks += annex_section(sources.bibliography, titles["annex-title"])
     meta["source-date-epoch"] = {"t": "MetaString", "c": str(source_date_epoch(ast.meta_text(meta, "date")))}
     return {"pandoc-api-version": declaration.ast["pandoc-api-version"], "meta": meta, "blocks": blocks}

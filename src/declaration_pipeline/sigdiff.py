@@ -1,22 +1,25 @@
-"""Who signed, who was removed, and who was renamed between two versions of signatories.yaml.
+"""Who signed, who was removed, who was renamed and who withdrew between two versions of signatories.yaml.
 
 A rename is a removed and an added signatory whose names are near-duplicates
 (the same rules as the check), or the same signatory written differently
 ("Centre" to "Center"). The comparison is pure; reading the old version from
-git happens at the edge, in `signatories_at`.
+git happens at the edge, in `signatories_at`. A signatory taken off the lists
+and entered under `withdrawn:` is reported as withdrawn, not as removed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from .checks.signatories import withdrawal_pairs
 from .diagnostics import PipelineError
 from .git_revision import file_at_revision, resolve_revision
 from .names import identity_key
-from .signatories import Signatory, parse_signatories
+from .signatories import Signatory, SignatoryFile, Withdrawal, parse_signatory_file
 from .sources import SIGNATORIES
 
 RENAME_SCORE = 85
@@ -27,13 +30,28 @@ class SignatoryDiff:
     added: list[Signatory] = field(default_factory=list)
     removed: list[Signatory] = field(default_factory=list)
     renamed: list[tuple[Signatory, Signatory]] = field(default_factory=list)
+    withdrawn: list[Withdrawal] = field(default_factory=list)
 
 
 def _key(signatory: Signatory) -> str:
     return identity_key(signatory.name, individual=signatory.kind == "individual")
 
 
-def diff_signatories(old: list[Signatory], new: list[Signatory]) -> SignatoryDiff:
+def diff_signatories(
+    old: Sequence[Signatory],
+    new: Sequence[Signatory],
+    old_withdrawn: Sequence[Withdrawal] = (),
+    new_withdrawn: Sequence[Withdrawal] = (),
+) -> SignatoryDiff:
+    known = {(w.name, w.kind) for w in old_withdrawn}
+    withdrawals = [w for w in new_withdrawn if (w.name, w.kind) not in known]
+    withdrawn_now = {id(s) for s, _ in withdrawal_pairs(old, withdrawals)}
+    diff = _diff_lists([s for s in old if id(s) not in withdrawn_now], new)
+    diff.withdrawn = withdrawals
+    return diff
+
+
+def _diff_lists(old: Sequence[Signatory], new: Sequence[Signatory]) -> SignatoryDiff:
     old_by_key = {_key(s): s for s in old}
     new_by_key = {_key(s): s for s in new}
     diff = SignatoryDiff()
@@ -68,6 +86,12 @@ def diff_signatories(old: list[Signatory], new: list[Signatory]) -> SignatoryDif
 
 
 def signatories_at(root: Path, ref: str) -> tuple[list[Signatory], str]:
+    """The signatories listed at a git ref; falls back to HEAD when the ref is unknown."""
+    loaded, used_ref = signatory_file_at(root, ref)
+    return list(loaded.signatories), used_ref
+
+
+def signatory_file_at(root: Path, ref: str) -> tuple[SignatoryFile, str]:
     """signatories.yaml as it was at a git ref; falls back to HEAD when the ref is unknown."""
     for candidate in (ref, "HEAD"):
         try:
@@ -75,19 +99,21 @@ def signatories_at(root: Path, ref: str) -> tuple[list[Signatory], str]:
         except PipelineError:
             continue
         if data is not None:
-            signatories, _problems = parse_signatories(data.decode("utf-8", "replace"), SIGNATORIES)
-            return signatories, candidate
+            loaded, _problems = parse_signatory_file(data.decode("utf-8", "replace"), SIGNATORIES)
+            return loaded, candidate
     raise PipelineError(f"{SIGNATORIES}: no version at {ref} or HEAD to compare with (is this a git checkout?)")
 
 
 def format_diff(diff: SignatoryDiff, ref: str, markdown: bool) -> str:
     counts = f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.renamed)} renamed"
+    counts += f", {len(diff.withdrawn)} withdrawn"
     if markdown:
         lines = [f"### Signatories since `{ref}`", "", counts]
         for title, items in (
             ("Added", [f"{s.name} ({s.kind})" for s in diff.added]),
             ("Removed", [f"{s.name} ({s.kind})" for s in diff.removed]),
             ("Renamed", [f"{a.name} → {b.name}" for a, b in diff.renamed]),
+            ("Withdrawn", [_withdrawal_text(w) for w in diff.withdrawn]),
         ):
             if items:
                 lines += ["", f"**{title}**", ""] + [f"- {markdown_text(item)}" for item in items]
@@ -96,7 +122,13 @@ def format_diff(diff: SignatoryDiff, ref: str, markdown: bool) -> str:
     lines += [f"  + {s.name} ({s.kind})" for s in diff.added]
     lines += [f"  - {s.name} ({s.kind})" for s in diff.removed]
     lines += [f"  ~ {a.name} -> {b.name}" for a, b in diff.renamed]
+    lines += [f"  x {_withdrawal_text(w)}" for w in diff.withdrawn]
     return "\n".join(lines) + "\n"
+
+
+def _withdrawal_text(withdrawal: Withdrawal) -> str:
+    kind = f"{withdrawal.kind}, " if withdrawal.kind else ""
+    return f"{withdrawal.name} ({kind}withdrew on {withdrawal.date})"
 
 
 def markdown_text(text: str) -> str:

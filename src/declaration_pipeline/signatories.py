@@ -1,18 +1,31 @@
-"""Loading signatories.yaml into frozen `Signatory` records."""
+"""Loading signatories.yaml into frozen records: who signed, who withdrew, and the print order.
+
+Besides the two lists, the file may hold `order:` (`as-listed`, the default,
+or `alphabetical`) and `withdrawn:`, the signatories who asked to be taken off:
+each a name and a date, with an optional type and note. A withdrawal is kept in
+the file, never printed, so that nobody adds the name back by mistake.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic, error
 from .source_text import read_source
 from .yaml_nodes import compose_yaml, mapping_items, position, scalar_text
 
 Kind = Literal["organization", "individual"]
+Order = Literal["as-listed", "alphabetical"]
+ORDERS: tuple[Order, ...] = ("as-listed", "alphabetical")
+WITHDRAWN = "withdrawn"
+WITHDRAWAL_FIELDS = ("name", "date", "type", "note")
 
 # The two lists, in the order the document prints them.
 SECTIONS: dict[str, Kind] = {"organizations": "organization", "individuals": "individual"}
@@ -44,18 +57,49 @@ class Signatory:
         return f"{self.name} ({self.details})" if self.details else self.name
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """A signatory who asked to be taken off: never printed, and refused if listed again."""
+
+    name: str
+    date: str
+    line: int
+    col: int
+    kind: Kind | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SignatoryFile:
+    """Everything signatories.yaml says."""
+
+    signatories: tuple[Signatory, ...] = ()
+    withdrawn: tuple[Withdrawal, ...] = ()
+    order: Order = "as-listed"
+
+
 def load_signatories(path: Path, display_path: str) -> tuple[list[Signatory], list[Diagnostic]]:
+    loaded, diagnostics = load_signatory_file(path, display_path)
+    return list(loaded.signatories), diagnostics
+
+
+def load_signatory_file(path: Path, display_path: str) -> tuple[SignatoryFile, list[Diagnostic]]:
     source, diagnostics = read_source(path, display_path)
     if source is None:
-        return [], diagnostics
-    return parse_signatories(source.text, display_path)
+        return SignatoryFile(), diagnostics
+    return parse_signatory_file(source.text, display_path)
 
 
 def parse_signatories(text: str, display_path: str) -> tuple[list[Signatory], list[Diagnostic]]:
+    loaded, diagnostics = parse_signatory_file(text, display_path)
+    return list(loaded.signatories), diagnostics
+
+
+def parse_signatory_file(text: str, display_path: str) -> tuple[SignatoryFile, list[Diagnostic]]:
     # Every entry starts a line with "-": count them before building any node.
     entries = text.count("\n-") + text.count("\n  -") + text.startswith("-")
     if entries > MAX_SIGNATORIES:
-        return [], [
+        return SignatoryFile(), [
             error(
                 display_path,
                 1,
@@ -66,10 +110,10 @@ def parse_signatories(text: str, display_path: str) -> tuple[list[Signatory], li
         ]
     root, diagnostics = compose_yaml(text, display_path)
     if root is None:
-        return [], diagnostics
+        return SignatoryFile(), diagnostics
     if not isinstance(root, MappingNode):
         line, col = position(root)
-        return [], [
+        return SignatoryFile(), [
             error(
                 display_path,
                 line,
@@ -80,11 +124,21 @@ def parse_signatories(text: str, display_path: str) -> tuple[list[Signatory], li
         ]
     items, diagnostics = mapping_items(root, display_path)
     signatories: list[Signatory] = []
+    withdrawn: list[Withdrawal] = []
+    order: Order = "as-listed"
     for key, value in items:
+        if key.value == "order":
+            order, problems = _order(value, display_path)
+            diagnostics += problems
+            continue
+        if key.value == WITHDRAWN:
+            withdrawn, problems = _withdrawals(value, display_path)
+            diagnostics += problems
+            continue
         kind = SECTIONS.get(key.value)
         if kind is None:
             line, col = position(key)
-            known = " and ".join(f"{name}:" for name in SECTIONS)
+            known = ", ".join(f"{name}:" for name in (*SECTIONS, WITHDRAWN, "order"))
             diagnostics.append(
                 error(display_path, line, col, "schema-unknown-key", f'unknown key "{key.value}"; expected {known}')
             )
@@ -98,7 +152,135 @@ def parse_signatories(text: str, display_path: str) -> tuple[list[Signatory], li
         elif not (value.tag.endswith(":null")):
             line, col = position(value)
             diagnostics.append(error(display_path, line, col, "schema-type", f"{key.value}: must be a list"))
-    return signatories, diagnostics
+    return SignatoryFile(tuple(signatories), tuple(withdrawn), order), diagnostics
+
+
+def _order(node: Node, display_path: str) -> tuple[Order, list[Diagnostic]]:
+    text, problems = scalar_text(node, display_path, "order")
+    for order in ORDERS:
+        if text == order:
+            return order, problems
+    if not problems:
+        line, col = position(node)
+        problems.append(
+            error(display_path, line, col, "schema-order", f'order: "{text}" is not one of {", ".join(ORDERS)}')
+        )
+    return "as-listed", problems
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _withdrawals(node: Node, display_path: str) -> tuple[list[Withdrawal], list[Diagnostic]]:
+    if node.tag.endswith(":null"):
+        return [], []
+    if not isinstance(node, SequenceNode):
+        line, col = position(node)
+        return [], [error(display_path, line, col, "schema-type", "withdrawn: must be a list")]
+    withdrawn: list[Withdrawal] = []
+    problems: list[Diagnostic] = []
+    for item in node.value:
+        withdrawal, more = _withdrawal(item, display_path)
+        problems += more
+        if withdrawal is not None:
+            withdrawn.append(withdrawal)
+    return withdrawn, problems
+
+
+def _withdrawal(node: Node, display_path: str) -> tuple[Withdrawal | None, list[Diagnostic]]:
+    line, col = position(node)
+    if not isinstance(node, MappingNode):
+        return None, [
+            error(display_path, line, col, "schema-type", "a withdrawal is a mapping with name: and date: (YYYY-MM-DD)")
+        ]
+    items, problems = mapping_items(node, display_path)
+    fields: dict[str, str] = {}
+    for key, value in items:
+        if key.value not in WITHDRAWAL_FIELDS:
+            key_line, key_col = position(key)
+            allowed = ", ".join(WITHDRAWAL_FIELDS)
+            problems.append(
+                error(
+                    display_path,
+                    key_line,
+                    key_col,
+                    "schema-unknown-key",
+                    f'unknown key "{key.value}" for a withdrawal; allowed: {allowed}',
+                )
+            )
+        elif key.value == "date":
+            text, more = _date_text(value, display_path)
+            problems += more
+            if text is not None:
+                fields["date"] = text
+        else:
+            text, more = scalar_text(value, display_path, key.value)
+            problems += more
+            if text is not None:
+                fields[key.value] = " ".join(text.split())
+            if key.value == "name":
+                line, col = position(value)
+            if key.value == "type" and text is not None and text not in SECTIONS.values():
+                type_line, type_col = position(value)
+                problems.append(
+                    error(display_path, type_line, type_col, "schema-type", 'type: is "organization" or "individual"')
+                )
+    if not fields.get("name"):
+        if not problems:
+            problems.append(error(display_path, line, col, "schema-missing-name", "withdrawal has no name:"))
+        return None, problems
+    if "date" not in fields:
+        if not problems:
+            problems.append(
+                error(
+                    display_path,
+                    line,
+                    col,
+                    "withdrawal-date",
+                    "withdrawal has no date: (YYYY-MM-DD, when it was asked)",
+                )
+            )
+        return None, problems
+    kind = next((k for k in SECTIONS.values() if k == fields.get("type")), None)
+    return Withdrawal(fields["name"], fields["date"], line, col, kind, fields.get("note")), problems
+
+
+def _date_text(node: Node, display_path: str) -> tuple[str | None, list[Diagnostic]]:
+    """A date as YAML reads it unquoted (2025-03-14) or quoted; always a real calendar day."""
+    line, col = position(node)
+    if isinstance(node, ScalarNode) and node.tag.endswith((":timestamp", ":str")):
+        text = node.value.strip()
+        if _ISO_DATE.fullmatch(text):
+            try:
+                date.fromisoformat(text)
+                return text, []
+            except ValueError:
+                pass
+    return None, [error(display_path, line, col, "withdrawal-date", "date: must be a day written YYYY-MM-DD")]
+
+
+# A leading "The" does not decide where a name is filed: "The Salvation Army" is under S.
+_LEADING_THE = re.compile(r"^the\s+(?=\S)", re.IGNORECASE)
+
+
+@cache
+def _collator():  # type: ignore[no-untyped-def]
+    """pyuca's Unicode Collation Algorithm with the DUCET 10.0 table it ships (pure Python, same order everywhere)."""
+    from pyuca.collator import Collator_10_0_0
+
+    return Collator_10_0_0()
+
+
+def collation_key(name: str) -> tuple[tuple[int, ...], str]:
+    """Where a name is filed: UCA order without a leading "The"; ties broken by the text itself."""
+    return tuple(_collator().sort_key(_LEADING_THE.sub("", name))), name
+
+
+def in_print_order(signatories: tuple[Signatory, ...], order: Order) -> tuple[Signatory, ...]:
+    """The signatories in the order the document prints them (each list sorted on its own)."""
+    if order == "as-listed":
+        return signatories
+    return tuple(sorted(signatories, key=lambda s: (collation_key(s.name), s.details)))
 
 
 def _signatory(node: Node, kind: Kind, display_path: str) -> tuple[Signatory | None, list[Diagnostic]]:

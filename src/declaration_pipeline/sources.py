@@ -8,7 +8,7 @@ from pathlib import Path
 from .bibliography import Bibliography, load_bibliography
 from .declaration import Declaration, load_declaration
 from .diagnostics import Diagnostic
-from .signatories import Signatory, load_signatories
+from .signatories import Order, Signatory, Withdrawal, load_signatory_file
 
 DECLARATION = "declaration.md"
 REFERENCES = "references.bib"
@@ -21,6 +21,8 @@ class Sources:
     declaration: Declaration | None
     bibliography: Bibliography
     signatories: tuple[Signatory, ...]
+    withdrawn: tuple[Withdrawal, ...] = ()
+    order: Order = "as-listed"
 
 
 def load_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
@@ -28,6 +30,8 @@ def load_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
     declaration, diagnostics = load_declaration(root / DECLARATION, DECLARATION)
     bibliography, problems = load_bibliography(root / REFERENCES, REFERENCES)
     diagnostics += problems
-    signatories, problems = load_signatories(root / SIGNATORIES, SIGNATORIES)
+    signatories, problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
     diagnostics += problems
-    return Sources(declaration, bibliography, tuple(signatories)), diagnostics
+    return Sources(
+        declaration, bibliography, signatories.signatories, signatories.withdrawn, signatories.order
+    ), diagnostics

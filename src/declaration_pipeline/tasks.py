@@ -170,18 +170,19 @@ def reproduce(root: str, manifest_path: str) -> TaskFailed | None:
 
 
 def sigdiff(root: str, ref: str, output_format: str) -> TaskFailed | None:
-    from .sigdiff import diff_signatories, format_diff, signatories_at
-    from .signatories import load_signatories
+    from .sigdiff import diff_signatories, format_diff, signatory_file_at
+    from .signatories import load_signatory_file
     from .sources import SIGNATORIES
 
     try:
-        old, used_ref = signatories_at(Path(root), ref)
+        old, used_ref = signatory_file_at(Path(root), ref)
     except PipelineError as exc:
         return TaskFailed(str(exc))
-    new, problems = load_signatories(Path(root) / SIGNATORIES, SIGNATORIES)
+    new, problems = load_signatory_file(Path(root) / SIGNATORIES, SIGNATORIES)
     if problems:
         return report(problems, "sigdiff")
-    print(format_diff(diff_signatories(old, new), used_ref, markdown=output_format == "markdown"), end="")
+    diff = diff_signatories(old.signatories, new.signatories, old.withdrawn, new.withdrawn)
+    print(format_diff(diff, used_ref, markdown=output_format == "markdown"), end="")
     return None
 
 
@@ -246,7 +247,7 @@ def job_summary(root: str, pdf: str, ref: str, output: str) -> TaskFailed | None
 
     from .atomic_files import write_atomically
     from .checks import check_sources
-    from .sigdiff import diff_signatories, format_diff, signatories_at
+    from .sigdiff import diff_signatories, format_diff, signatory_file_at
 
     try:
         sources, diagnostics = check_sources(Path(root))
@@ -263,8 +264,9 @@ def job_summary(root: str, pdf: str, ref: str, output: str) -> TaskFailed | None
             "",
         ]
         try:
-            old, used_ref = signatories_at(Path(root), ref)
-            lines.append(format_diff(diff_signatories(old, list(sources.signatories)), used_ref, markdown=True))
+            old, used_ref = signatory_file_at(Path(root), ref)
+            diff = diff_signatories(old.signatories, sources.signatories, old.withdrawn, sources.withdrawn)
+            lines.append(format_diff(diff, used_ref, markdown=True))
         except PipelineError as exc:
             lines.append(f"No signatory diff: {exc}")
             used_ref = ref

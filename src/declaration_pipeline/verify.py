@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import pandoc_ast as ast
 from .diagnostics import Diagnostic, PipelineError, error
-from .signatories import load_signatories
+from .signatories import load_signatory_file
 from .sources import DECLARATION, SIGNATORIES
 
 A4_POINTS = (595.28, 841.89)
@@ -47,6 +47,8 @@ class Expected:
     signatories: tuple[str, ...]
     # What must never survive into an output: "@key" of each cited key, "[^label]" of each note
     raw_syntax: tuple[str, ...] = ()
+    # Names under withdrawn: in signatories.yaml, which no list item may print
+    withdrawn: tuple[str, ...] = ()
 
 
 def squash(text: str) -> str:
@@ -76,7 +78,7 @@ def item_key(text: str) -> tuple[str, object]:
 
 
 def expectations(root: Path, document: dict) -> Expected:
-    signatories, problems = load_signatories(root / SIGNATORIES, SIGNATORIES)
+    loaded, problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
     if problems:
         raise PipelineError(f"{SIGNATORIES}: cannot verify outputs, the sources have errors")
     headings, footnotes, annex, citations = [], [], [], []
@@ -101,8 +103,9 @@ def expectations(root: Path, document: dict) -> Expected:
         tuple(footnotes),
         tuple(annex),
         tuple(citations),
-        tuple(s.display for s in signatories),
+        tuple(s.display for s in loaded.signatories),
         tuple(sorted(f"@{key}" for key in cited)) + tuple(sorted(f"[^{label}]" for label in labels)),
+        tuple(w.name for w in loaded.withdrawn),
     )
 
 
@@ -139,6 +142,13 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
         if found != 1:
             how = "missing" if found == 0 else f"printed {found} times"
             problem("verify-signatory", f'signatory "{name}" is {how}')
+
+    # A withdrawn name must not be printed as an entry, with or without details after it.
+    items = [squash(block) for block in extracted.blocks]
+    for name in expected.withdrawn:
+        printed = squash(name)
+        if any(item == printed or item.startswith(printed + "(") for item in items):
+            problem("verify-withdrawn", f'"{name}" withdrew (signatories.yaml, withdrawn:) but is printed')
 
     if len(extracted.footnotes) != len(expected.footnotes):
         problem(

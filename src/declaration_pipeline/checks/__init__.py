@@ -17,7 +17,7 @@ from .signatories import check_signatories
 
 def run_checks(sources: Sources) -> list[Diagnostic]:
     diagnostics = check_bibliography(sources.bibliography)
-    diagnostics += check_signatories(sources.signatories)
+    diagnostics += check_signatories(sources.signatories, sources.withdrawn)
     if sources.declaration is not None:
         diagnostics += check_front_matter(sources.declaration)
         diagnostics += check_footnotes(sources.declaration)

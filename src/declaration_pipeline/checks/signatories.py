@@ -1,8 +1,11 @@
-"""Each signatory is listed once.
+"""Each signatory is listed once, and nobody who withdrew is listed again.
 
 Exact duplicates (same `identity_key`) are errors, reported at the later entry
 and naming the first. Near-duplicates (probably a typo) are warnings. Two
 people who share a name are told apart by different `country` or `affiliation`.
+`doit intake` applies the same two searches (`duplicate_pairs`,
+`near_duplicate_pairs`) to the rows of a form export, and `withdrawal_pairs`
+to refuse a name under `withdrawn:`.
 
 A near-duplicate is a typo-sized difference: the two names differ in one word,
 and those two words are close (one edit, confirmed by rapidfuzz's ratio), or
@@ -31,7 +34,7 @@ from rapidfuzz import fuzz
 
 from ..diagnostics import Diagnostic, error, warning
 from ..names import fold, identity_key, words_as_written
-from ..signatories import OPTIONAL_FIELDS, Signatory
+from ..signatories import OPTIONAL_FIELDS, SECTIONS, Kind, Signatory, Withdrawal
 from ..sources import SIGNATORIES
 
 # rapidfuzz ratio (0-100) that two words one edit apart must reach to count as a
@@ -45,10 +48,10 @@ MIN_TYPO_WORD_LENGTH = 5
 EXTRA_WORD_LETTERS = 3
 
 
-def check_signatories(signatories: Sequence[Signatory]) -> list[Diagnostic]:
+def check_signatories(signatories: Sequence[Signatory], withdrawn: Sequence[Withdrawal] = ()) -> list[Diagnostic]:
     duplicates, distinct = find_duplicate_signatories(signatories)
     near, _ = find_near_duplicate_signatories(distinct)
-    return duplicates + near
+    return duplicates + near + find_withdrawn_signatories(signatories, withdrawn)
 
 
 def _distinguished(a: Signatory, b: Signatory) -> bool:
@@ -68,20 +71,28 @@ def _key(signatory: Signatory) -> str:
     return identity_key(signatory.name, individual=signatory.kind == "individual")
 
 
-def find_duplicate_signatories(
-    signatories: Sequence[Signatory],
-) -> tuple[list[Diagnostic], list[Signatory]]:
-    """Errors for repeats, and the signatories with the repeats left out."""
+def duplicate_pairs(signatories: Sequence[Signatory]) -> list[tuple[Signatory, Signatory]]:
+    """(repeat, original) for every entry that names the same signatory as an earlier one."""
     first_by_key: dict[str, list[Signatory]] = defaultdict(list)
-    diagnostics = []
-    distinct = []
+    pairs = []
     for signatory in signatories:
         earlier = first_by_key[_key(signatory)]
         original = next((o for o in earlier if not _distinguished(o, signatory)), None)
         if original is None:
             earlier.append(signatory)
-            distinct.append(signatory)
-            continue
+        else:
+            pairs.append((signatory, original))
+    return pairs
+
+
+def find_duplicate_signatories(
+    signatories: Sequence[Signatory],
+) -> tuple[list[Diagnostic], list[Signatory]]:
+    """Errors for repeats, and the signatories with the repeats left out."""
+    diagnostics = []
+    repeats = set()
+    for signatory, original in duplicate_pairs(signatories):
+        repeats.add(id(signatory))
         same_as = "" if original.name == signatory.name else f'same as "{original.name}", '
         two = "people" if signatory.kind == "individual" else "organizations"
         diagnostics.append(
@@ -94,7 +105,36 @@ def find_duplicate_signatories(
                 f"remove one, or if they are two {two}, give each a different {how_to_tell_apart(signatory)}",
             )
         )
-    return diagnostics, distinct
+    return diagnostics, [s for s in signatories if id(s) not in repeats]
+
+
+def withdrawal_pairs(
+    signatories: Sequence[Signatory], withdrawn: Sequence[Withdrawal]
+) -> list[tuple[Signatory, Withdrawal]]:
+    """(entry, withdrawal) for every listed signatory who withdrew: the same name by the duplicate rule.
+
+    A withdrawal without a type: matches an organization or an individual of that name.
+    """
+    by_key: dict[tuple[Kind, str], Withdrawal] = {}
+    for withdrawal in withdrawn:
+        for kind in (withdrawal.kind,) if withdrawal.kind else SECTIONS.values():
+            by_key.setdefault((kind, identity_key(withdrawal.name, individual=kind == "individual")), withdrawal)
+    found = ((s, by_key.get((s.kind, _key(s)))) for s in signatories)
+    return [(s, w) for s, w in found if w is not None]
+
+
+def find_withdrawn_signatories(signatories: Sequence[Signatory], withdrawn: Sequence[Withdrawal]) -> list[Diagnostic]:
+    return [
+        error(
+            SIGNATORIES,
+            signatory.line,
+            signatory.col,
+            "signatory-withdrawn",
+            f'"{signatory.name}" withdrew on {withdrawal.date} (withdrawn: line {withdrawal.line}); '
+            f"remove this entry, a withdrawn signatory is never printed",
+        )
+        for signatory, withdrawal in withdrawal_pairs(signatories, withdrawn)
+    ]
 
 
 @dataclass
@@ -107,6 +147,26 @@ class NearDuplicateStats:
 def find_near_duplicate_signatories(
     signatories: Sequence[Signatory],
 ) -> tuple[list[Diagnostic], NearDuplicateStats]:
+    pairs, stats = near_duplicate_pairs(signatories)
+    diagnostics = [
+        warning(
+            SIGNATORIES,
+            later.line,
+            later.col,
+            "signatory-near-duplicate",
+            f'"{later.name}"{_described(later)} looks like "{earlier.name}"{_described(earlier)} '
+            f"(line {earlier.line}); remove one if they are the same, or tell them apart with "
+            f"{how_to_tell_apart(later)}",
+        )
+        for earlier, later in pairs
+    ]
+    return diagnostics, stats
+
+
+def near_duplicate_pairs(
+    signatories: Sequence[Signatory],
+) -> tuple[list[tuple[Signatory, Signatory]], NearDuplicateStats]:
+    """(earlier, later) for every two names that are probably the same signatory."""
     words = [_key(s).split() for s in signatories]
     by_key: dict[str, list[int]] = defaultdict(list)
     for index, name_words in enumerate(words):
@@ -134,23 +194,8 @@ def find_near_duplicate_signatories(
             if _overlapping(signatories[first], signatories[second])
         )
 
-    diagnostics = []
-    for first, second in sorted(pairs):
-        earlier, later = signatories[first], signatories[second]
-        if _distinguished(earlier, later) and not _overlapping(earlier, later):
-            continue
-        diagnostics.append(
-            warning(
-                SIGNATORIES,
-                later.line,
-                later.col,
-                "signatory-near-duplicate",
-                f'"{later.name}"{_described(later)} looks like "{earlier.name}"{_described(earlier)} '
-                f"(line {earlier.line}); remove one if they are the same, or tell them apart with "
-                f"{how_to_tell_apart(later)}",
-            )
-        )
-    return diagnostics, stats
+    found = [(signatories[first], signatories[second]) for first, second in sorted(pairs)]
+    return [(a, b) for a, b in found if not (_distinguished(a, b) and not _overlapping(a, b))], stats
 
 
 def _lower_case_words(name: str) -> set[str]:
