@@ -281,6 +281,33 @@ def task_redline():
     }
 
 
+def task_intake():
+    """Merge a sign-up form's CSV export into signatories.yaml (--csv FILE; --column FIELD:HEADER; --accept ROW)."""
+    return {
+        "actions": [(run_stage, ["intake", "."], {})],
+        "params": [
+            {"name": "csv_file", "long": "csv", "type": str, "default": "", "help": "the form's CSV export"},
+            {
+                "name": "columns",
+                "long": "column",
+                "type": list,
+                "default": [],
+                "help": "FIELD:HEADER (doit reads = itself), for a form whose headers are not recognised "
+                "(name, organization_name, type, country, affiliation, consent); repeatable",
+            },
+            {
+                "name": "accept",
+                "long": "accept",
+                "type": list,
+                "default": [],
+                "help": "add the near-duplicate at this CSV line after all; repeatable",
+            },
+        ],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
 def task_summary():
     """Write build/summary.md for CI: check counts, page count and the signatory diff (--ref)."""
     return {

@@ -241,6 +241,70 @@ def redline(root: str, build: str, ref: str, author: str) -> TaskFailed | None:
     return None
 
 
+def intake(root: str, csv_file: str, columns: list[str], accept: list[str]) -> TaskFailed | None:
+    """Merge a form export into signatories.yaml; print every row's fate and a summary."""
+    from .atomic_files import write_atomically
+    from .intake import merge_form, read_form
+    from .sources import SIGNATORIES
+
+    if not csv_file:
+        return TaskFailed("intake: say which export to merge: doit intake --csv FILE")
+    explicit, numbers, problems = _intake_options(columns, accept)
+    if problems:
+        return TaskFailed("intake: " + "; ".join(problems))
+    target = Path(root) / SIGNATORIES
+    try:
+        form_bytes, yaml_bytes = Path(csv_file).read_bytes(), target.read_bytes()
+    except OSError as exc:
+        return TaskFailed(f"intake: cannot read {exc.filename}: {exc.strerror}")
+    rows, diagnostics = read_form(form_bytes, csv_file, explicit)
+    if diagnostics:
+        return report(diagnostics, f"intake {csv_file}: nothing changed")
+    bom = b"\xef\xbb\xbf" if yaml_bytes.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        text = yaml_bytes[len(bom) :].decode("utf-8")
+        result, diagnostics = merge_form(text, rows, csv_file, numbers)
+        if result is None:
+            return report(diagnostics, f"intake {csv_file}: nothing changed ({SIGNATORIES} has errors; run doit check)")
+        report(result.diagnostics, f"intake {csv_file}")
+        if result.text != text:
+            write_atomically(target, bom + result.text.encode("utf-8"))
+    except UnicodeDecodeError:
+        return TaskFailed(f"{SIGNATORIES}: not UTF-8 text; run doit check")
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
+    for signatory in result.added:
+        print(f"  + {signatory.display} ({signatory.kind}, row {signatory.line})")
+    print(result.summary(csv_file, len(rows)))
+    if result.held:
+        accept = " ".join(f"--accept {line}" for line in result.held)
+        print(f"  held back as probable duplicates; to add them after all: doit intake --csv {csv_file} {accept}")
+    appended = f"{len(result.added)} {'entry' if len(result.added) == 1 else 'entries'} appended"
+    print(f"{SIGNATORIES}: " + (appended if result.added else "unchanged"))
+    return None
+
+
+def _intake_options(columns: list[str], accept: list[str]) -> tuple[dict[str, str], list[int], list[str]]:
+    from .intake import FIELDS
+
+    explicit: dict[str, str] = {}
+    problems = []
+    for option in columns:
+        name, sep, header = option.partition(":")
+        if not sep or name.strip() not in FIELDS:
+            problems.append(f"--column {option}: write FIELD:HEADER, FIELD one of {', '.join(FIELDS)}")
+        else:
+            explicit[name.strip()] = header
+    numbers = []
+    for option in accept:
+        for part in option.split(","):
+            if part.strip().isdigit():
+                numbers.append(int(part))
+            else:
+                problems.append(f"--accept {option}: give the row's line number, as the held-back warning shows it")
+    return explicit, numbers, problems
+
+
 def job_summary(root: str, pdf: str, ref: str, output: str) -> TaskFailed | None:
     """A Markdown job summary for CI: check counts, pages, signatories and their diff."""
     from pypdf import PdfReader
