@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import copy_project, run_doit
+from hypothesis import given
+from hypothesis import strategies as st
 
 from declaration_pipeline.sigdiff import diff_signatories, format_diff
-from declaration_pipeline.signatories import Signatory, in_print_order, parse_signatory_file
+from declaration_pipeline.signatories import Signatory, _collator, collation_key, in_print_order, parse_signatory_file
 from declaration_pipeline.verify import Expected, Extracted, compare_content, read_docx, read_html, read_pdf, squash
 
 
@@ -112,3 +115,9 @@ def test_sigdiff_reports_a_withdrawal_instead_of_a_removal() -> None:
     assert "0 added, 0 removed, 0 renamed, 1 withdrawn" in text
     assert "  x Gamma Trust (withdrew on 2025-03-14)" in text
     assert "- Gamma Trust \\(withdrew on 2025\\-03\\-14\\)" in format_diff(diff, "main", markdown=True)
+
+
+@given(st.text(max_size=30))
+def test_the_word_by_word_collation_key_is_pyucas_own(name: str) -> None:
+    unsplit = _collator().sort_key(re.sub(r"^the\s+(?=\S)", "", name, flags=re.IGNORECASE))
+    assert collation_key(name)[0] == tuple(unsplit)
