@@ -19,6 +19,7 @@ from typing import Literal
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic, error
+from .names import HONORIFICS, fold
 from .source_text import read_source
 from .yaml_nodes import compose_yaml, mapping_items, position, scalar_text
 
@@ -272,15 +273,26 @@ def _collator():  # type: ignore[no-untyped-def]
     return Collator_10_0_0()
 
 
+def filing_name(name: str, individual: bool = False) -> str:
+    """The part of a name it is filed under: without a leading "The", and for people without a title (Dr, Prof)."""
+    name = _LEADING_THE.sub("", name)
+    if individual:
+        words = name.split(" ")
+        while len(words) > 1 and fold(words[0]).rstrip(".") in HONORIFICS:
+            words = words[1:]
+        name = " ".join(words)
+    return name
+
+
 def collation_key(name: str) -> tuple[tuple[int, ...], str]:
-    """Where a name is filed: UCA order without a leading "The"; ties broken by the text itself.
+    """Where a name is filed in UCA order; ties broken by the text itself.
 
     The same key as pyuca's `sort_key`, four times faster on long lists: a name's
     collation elements are those of its words and spaces in turn (no contraction
     crosses a space), and words repeat ("Foundation", "International"), so each
     word is looked up once.
     """
-    text = unicodedata.normalize("NFD", _LEADING_THE.sub("", name))
+    text = unicodedata.normalize("NFD", name)
     elements: list[tuple[int, ...]] = []
     for part in _words_and_spaces(text):
         elements += _collation_elements(part)
@@ -306,7 +318,12 @@ def in_print_order(signatories: tuple[Signatory, ...], order: Order) -> tuple[Si
     """The signatories in the order the document prints them (each list sorted on its own)."""
     if order == "as-listed":
         return signatories
-    return tuple(sorted(signatories, key=lambda s: (collation_key(s.name), s.details)))
+    return tuple(
+        sorted(
+            signatories,
+            key=lambda s: (collation_key(filing_name(s.name, s.kind == "individual")), s.name, s.details),
+        )
+    )
 
 
 def _signatory(node: Node, kind: Kind, display_path: str) -> tuple[Signatory | None, list[Diagnostic]]:
