@@ -234,7 +234,7 @@ def task_reproduce():
 
 
 def task_sigdiff():
-    """List signatories added, removed or renamed since a git ref (--ref, default origin/main, else HEAD)."""
+    """List signatories added, removed, renamed or withdrawn since a git ref (--ref, default origin/main, else HEAD)."""
     return {
         "actions": [(run_stage, ["sigdiff", "."], {})],
         "meta": UNLOCKED,
