@@ -274,3 +274,29 @@ def test_the_forms_use_their_own_headers() -> None:
     assert google.startswith('"Timestamp","Email Address",')
     microsoft = MICROSOFT.read_bytes()
     assert microsoft.startswith(b"\xef\xbb\xbfID,Start time,Completion time,Email,Name,") and b"\r\n" in microsoft
+
+
+def test_kobotoolbox_and_typeform_exports_are_read_too() -> None:
+    # KoBoToolbox: semicolons, the labels as headers, its own metadata columns.
+    kobo = (
+        b"start;end;Signing as;Name;Country;Affiliation;Do you consent to publication?;_id;_uuid;_submission_time\n"
+        b"2024-10-21T09:14:03.000+02:00;2024-10-21T09:16:40.000+02:00;Organization;Observatorio Ciudadano;Chile;;yes;"
+        b"101;5f1c;2024-10-21T07:16:41\n"
+    )
+    rows, problems = read_form(kobo, "kobo.csv")
+    assert problems == []
+    assert [(r.name, r.kind, r.country, r.consent) for r in rows] == [
+        ("Observatorio Ciudadano", "organization", "Chile", "yes")
+    ]
+    # Typeform: "#" and "Network ID" columns, a legal question answered 1 or 0.
+    typeform = (
+        b"#,Full name,Country,Affiliation,I accept that my name is published,Start Date (UTC),Submit Date (UTC),"
+        b"Network ID\nab12,Ana Ruiz,Chile,Universidad de Chile,1,2024-10-21 07:14:03,2024-10-21 07:16:40,9f3e\n"
+        b"cd34,Li Wei,China,,0,2024-10-21 07:20:00,2024-10-21 07:21:10,77aa\n"
+    )
+    rows, problems = read_form(typeform, "typeform.csv")
+    assert problems == []
+    assert [(r.name, r.kind, r.affiliation, consents(r.consent)) for r in rows] == [
+        ("Ana Ruiz", "individual", "Universidad de Chile", True),
+        ("Li Wei", "individual", None, False),
+    ]
