@@ -179,6 +179,31 @@ def test_a_bad_edit_shows_the_diagnostics_over_the_last_good_text_and_a_fix_remo
 PICTURES = "document.querySelectorAll('#serve-pages img')"
 
 
+def test_a_save_with_only_warnings_is_shown_with_the_warnings_beside_it(page, served: Served) -> None:  # type: ignore[no-untyped-def]
+    page.goto(served.url + "/")
+    shown = int(page.evaluate("document.documentElement.dataset.serveHtmlVersion"))
+    served.edit("lang: en\n", "lang: en\ncolour: blue\n")
+    page.wait_for_function(
+        "!document.getElementById('serve-overlay').shadowRoot.querySelector('.warnings').hidden",
+        timeout=WAIT_SECONDS * 1000,
+    )
+    warnings = page.evaluate(
+        "document.getElementById('serve-overlay').shadowRoot.querySelector('.warnings').textContent"
+    )
+    assert "Built, with 1 warning" in warnings
+    assert "declaration.md:9:1: warning:" in warnings and "[frontmatter-unknown-key]" in warnings
+    # A warning does not stop the page from changing.
+    page.wait_for_function(
+        f"Number(document.documentElement.dataset.serveHtmlVersion) > {shown}", timeout=WAIT_SECONDS * 1000
+    )
+    assert overlay_text(page) == ""
+    served.edit("lang: en\ncolour: blue\n", "lang: en\n")
+    page.wait_for_function(
+        "document.getElementById('serve-overlay').shadowRoot.querySelector('.warnings').hidden",
+        timeout=WAIT_SECONDS * 1000,
+    )
+
+
 def test_the_print_page_shows_the_pdfs_pages_and_the_reader_keeps_their_place(page, served: Served) -> None:  # type: ignore[no-untyped-def]
     page.goto(served.url + "/print")
     assert page.get_attribute("a[href='/declaration.docx']", "download") is not None

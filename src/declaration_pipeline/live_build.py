@@ -15,6 +15,7 @@ private folder, so a manual `doit` in the same folder is never blocked for long.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -115,7 +116,9 @@ class LiveBuild:
         self._latest_print_request = 0
         self._closing = False
         # One worker: a PDF build is never started while the previous one runs; stale ones are skipped.
-        self._print_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-editions")
+        self._print_worker = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="print-editions", initializer=_yield_to_the_web_edition
+        )
 
     def rebuild(self) -> None:
         """Build the sources as they are now: the web edition here, the print editions in the worker."""
@@ -254,6 +257,17 @@ class LiveBuild:
     def _print_problems(self, diagnostics: list[Diagnostic]) -> None:
         for diagnostic in diagnostics:
             print(diagnostic, file=sys.stderr, flush=True)
+
+
+def _yield_to_the_web_edition() -> None:
+    """Lower this thread's priority (and its pandoc runs'): the next save's web edition goes first.
+
+    Linux gives each thread its own nice value; elsewhere this changes nothing.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
 
 
 def _clock() -> str:
