@@ -7,6 +7,7 @@ A missing browser fails these tests; it never skips them. Install it with
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,93 @@ def test_previews_hold_one_png_per_pdf_page_and_the_web_page(built_project: Path
     assert len(pngs) == pages
     assert all((preview / name).read_bytes().startswith(b"\x89PNG") for name in pngs)
     assert (preview / "html.png").exists() and (preview / "html-phone.png").exists()
+
+
+# ---------------------------------------------------------------- accessibility and the annex, measured in Chromium
+
+AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_22_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2.2 A and AA violations on the open page."""
+    if not AXE.exists():
+        pytest.fail("axe-core needs Node.js and `npm ci --prefix tools` (.ci/run does both)")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_A_AA)
+    return [
+        {"rule": v["id"], "impact": v["impact"], "where": [node["html"][:120] for node in v["nodes"]]}
+        for v in result["violations"]
+    ]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_axe_core_finds_no_wcag_22_a_or_aa_violation(open_page, width: int) -> None:  # type: ignore[no-untyped-def]
+    assert axe_violations(open_page(width, 800)) == []
+
+
+def test_axe_core_does_catch_links_told_from_text_by_colour_alone(open_page) -> None:  # type: ignore[no-untyped-def]
+    page = open_page(1280, 800)
+    page.add_style_tag(content="a { text-decoration: none !important; }")
+    assert "link-in-text-block" in {v["rule"] for v in axe_violations(page)}
+
+
+def test_every_link_is_underlined(open_page) -> None:  # type: ignore[no-untyped-def]
+    page = open_page()
+    decorations = page.evaluate(
+        "[...document.querySelectorAll('main a')].map(a => getComputedStyle(a).textDecorationLine)"
+    )
+    assert decorations and all("underline" in d for d in decorations)
+
+
+def test_the_notes_have_a_visible_heading_of_their_own_and_named_back_links(open_page) -> None:  # type: ignore[no-untyped-def]
+    page = open_page(375, 800)
+    # What heading navigation finds last before the first note: the notes' own heading, not the annex.
+    heading = page.evaluate(
+        """() => {
+            const note = document.getElementById('fn1');
+            const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+                .filter(h => h.compareDocumentPosition(note) & Node.DOCUMENT_POSITION_FOLLOWING);
+            const last = headings[headings.length - 1];
+            const box = last.getBoundingClientRect();
+            return {tag: last.tagName, text: last.textContent, visible: box.width > 0 && box.height > 0};
+        }"""
+    )
+    assert heading == {"tag": "H2", "text": "Notes", "visible": True}
+    assert page.get_by_label("Back to note 1").get_attribute("href") == "#fnref1"
+    assert page.get_by_label("Back to note 2").get_attribute("href") == "#fnref2"
+
+
+def _annex_line_boxes(page) -> list[list[dict]]:  # type: ignore[no-untyped-def]
+    """Per annex entry, the line boxes its text is laid out in (left and top, in CSS px)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('#refs .reference')].map(entry => {
+            const range = document.createRange();
+            range.selectNodeContents(entry);
+            const lines = [];
+            for (const rect of range.getClientRects()) {
+                if (rect.width === 0) continue;
+                const line = lines.find(l => Math.abs(l.top - rect.top) < rect.height / 2);
+                if (!line) { lines.push({top: rect.top, bottom: rect.bottom, left: rect.left}); continue; }
+                line.left = Math.min(line.left, rect.left);
+                line.bottom = Math.max(line.bottom, rect.bottom);
+            }
+            return lines.sort((a, b) => a.top - b.top);
+        })"""
+    )
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_annex_entries_hang_and_stand_apart(open_page, width: int) -> None:  # type: ignore[no-untyped-def]
+    entries = _annex_line_boxes(open_page(width, 800))
+    assert len(entries) == 13
+    font_size = 17 * 0.95
+    wrapped = [lines for lines in entries if len(lines) > 1]
+    assert wrapped, "no annex entry wraps: nothing to measure"
+    for lines in wrapped:
+        # Every continuation line starts about 2 rem right of the entry's first line.
+        assert all(line["left"] - lines[0]["left"] >= font_size for line in lines[1:])
+    # The gap between two entries is clearly larger than between two lines of one entry.
+    within = max(b["top"] - a["bottom"] for lines in entries for a, b in pairwise(lines))
+    between = min(b[0]["top"] - a[-1]["bottom"] for a, b in pairwise(entries))
+    assert between >= within + 0.5 * font_size

@@ -123,3 +123,51 @@ def test_a_docx_without_its_footnotes_part_is_caught(built_project: Path, docume
     found = codes(built_project, "docx", document, output)
     assert found & {"verify-docx-footnotes", "verify-docx-unreadable"}
     assert "verify-footnote" in found or "verify-docx-unreadable" in found
+
+
+def _sabotaged_docx(built_project: Path, tmp_path: Path, part: str, change) -> Path:  # type: ignore[no-untyped-def]
+    output = tmp_path / "declaration.docx"
+    with (
+        zipfile.ZipFile(built_project / "build" / "declaration.docx") as original,
+        zipfile.ZipFile(output, "w") as copy_,
+    ):
+        for item in original.infolist():
+            data = original.read(item)
+            copy_.writestr(item, change(data.decode("utf-8")).encode("utf-8") if item.filename == part else data)
+    return output
+
+
+def test_a_docx_dated_1970_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    output = _sabotaged_docx(
+        built_project,
+        tmp_path,
+        "docProps/core.xml",
+        lambda xml: xml.replace("2024-10-01T00:00:00Z", "1970-01-01T00:00:00Z"),
+    )
+    assert "verify-docx-date" in codes(built_project, "docx", document, output)
+
+
+def test_a_docx_without_page_numbers_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    output = _sabotaged_docx(
+        built_project, tmp_path, "word/document.xml", lambda xml: re.sub(r"<w:footerReference [^>]*/>", "", xml)
+    )
+    assert "verify-docx-page-numbers" in codes(built_project, "docx", document, output)
+
+
+def test_docx_links_in_pandocs_colour_without_underline_are_caught(
+    built_project: Path, document: dict, tmp_path: Path
+) -> None:
+    def pandoc_default(xml: str) -> str:
+        return re.sub(
+            r'(w:styleId="Hyperlink"[^>]*>.*?<w:rPr>).*?(</w:rPr>)',
+            r'\1<w:color w:val="4F81BD"/>\2',
+            xml,
+            count=1,
+            flags=re.S,
+        )
+
+    output = _sabotaged_docx(built_project, tmp_path, "word/styles.xml", pandoc_default)
+    problems = [
+        d.message for d in verify_output("docx", built_project, document, output) if d.code == "verify-docx-links"
+    ]
+    assert len(problems) == 2 and "4.03:1" in problems[0]

@@ -24,6 +24,7 @@ DEFAULT_TITLES = {
     "organizations-title": "Organizations",
     "individuals-title": "Individuals",
     "annex-title": "Annex: Relevant reading",
+    "notes-title": "Notes",
 }
 # Columns for the print layout: organization names are long, people's short.
 PRINT_COLUMNS = {"organization": 2, "individual": 3}
@@ -46,6 +47,8 @@ def assemble_document(sources: Sources) -> dict:
     titles = {key: ast.meta_text(meta, key) or default for key, default in DEFAULT_TITLES.items()}
     blocks += signatory_section(in_print_order(sources.signatories, sources.order), titles)
     blocks += annex_section(sources.bibliography, titles["annex-title"])
+    # The web page's notes section gets this heading (render.py); print and Word keep notes at the page foot.
+    meta["notes-title"] = {"t": "MetaString", "c": titles["notes-title"]}
     meta["source-date-epoch"] = {"t": "MetaString", "c": str(source_date_epoch(ast.meta_text(meta, "date")))}
     return {"pandoc-api-version": declaration.ast["pandoc-api-version"], "meta": meta, "blocks": blocks}
 

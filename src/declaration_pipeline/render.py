@@ -6,26 +6,19 @@ compiles the markup; every output is written atomically (atomic_files.py).
 
 from __future__ import annotations
 
-import io
+import html
 import re
-import zipfile
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from . import pandoc
 from .assembled_document import document_epoch
-from .atomic_files import remove_stale_partials, replace_into_place, temporary_path, write_atomically
+from .atomic_files import remove_stale_partials, temporary_path, write_atomically
+from .docx_package import finish_docx, reference_docx
 from .pandoc_ast import meta_text, replace_inlines
 from .typst import compile_typst
 
 TEMPLATES = resources.files(__package__) / "templates"
-# A4 in twentieths of a point, with 25 mm margins; the schema wants these after footnotePr.
-A4_SECTION = (
-    b'<w:pgSz w:w="11906" w:h="16838" />'
-    b'<w:pgMar w:top="1418" w:right="1418" w:bottom="1418" w:left="1418" '
-    b'w:header="709" w:footer="709" w:gutter="0" /></w:sectPr>'
-)
 
 
 def template_path(name: str) -> Path:
@@ -34,7 +27,7 @@ def template_path(name: str) -> Path:
 
 def render_html(document: dict, output: Path) -> None:
     remove_stale_partials(output)
-    html = pandoc.write_format(
+    page = pandoc.write_format(
         document,
         "html5",
         f"{output}: writing HTML",
@@ -48,13 +41,31 @@ def render_html(document: dict, output: Path) -> None:
         ),
         source_date_epoch=document_epoch(document),
     )
-    write_atomically(output, html)
+    write_atomically(output, name_html_notes(page, meta_text(document["meta"], "notes-title") or "Notes"))
+
+
+# pandoc's notes section: no heading (so heading navigation puts the notes inside
+# the annex), and back-links whose only name is "↩︎".
+_HTML_NOTES_SECTION = re.compile(rb'(<section id="footnotes" [^>]*role="doc-endnotes")>\n<hr />')
+_HTML_BACK_LINK = re.compile(rb'<a href="#fnref(\d+)" class="footnote-back" role="doc-backlink">')
+
+
+def name_html_notes(page: bytes, title: str) -> bytes:
+    """The notes section with a visible heading, and each back-link named "Back to note N"."""
+    heading = f'<h2 id="notes-title">{html.escape(title)}</h2>'.encode()
+    page, sections = _HTML_NOTES_SECTION.subn(
+        lambda match: match[1] + b' aria-labelledby="notes-title">\n' + heading, page
+    )
+    assert sections <= 1, "pandoc wrote more than one notes section"
+    return _HTML_BACK_LINK.sub(
+        rb'<a href="#fnref\1" class="footnote-back" role="doc-backlink" aria-label="Back to note \1">', page
+    )
 
 
 def render_docx(document: dict, output: Path) -> None:
     remove_stale_partials(output)
     with temporary_path(output, ".reference.docx") as reference_doc:
-        reference_doc.write_bytes(a4_reference_docx())
+        reference_doc.write_bytes(reference_docx())
         with temporary_path(output, ".docx") as partial:
             pandoc.write_format(
                 document,
@@ -64,44 +75,8 @@ def render_docx(document: dict, output: Path) -> None:
                 source_date_epoch=document_epoch(document),
                 output_path=partial,
             )
-            replace_into_place(partial, output)
-
-
-# Word styles the print edition's look asks for: annex entries with a hanging
-# indent, and the delivery line under the title in italics, as in the PDF.
-_DOCX_STYLE_CHANGES = (
-    (
-        rb'(<w:style [^>]*w:styleId="Bibliography">.*?)<w:pPr />',
-        rb'\1<w:pPr><w:ind w:left="720" w:hanging="720" /></w:pPr>',
-    ),
-    (rb'(<w:style [^>]*w:styleId="Subtitle">.*?<w:rPr>)', rb"\1<w:i /><w:iCs />"),
-)
-
-
-@cache
-def a4_reference_docx() -> bytes:
-    """pandoc's own reference.docx with its page set to A4 instead of US Letter, and two styles adjusted.
-
-    pandoc stamps the default reference.docx with the current time, and some of
-    its parts reach the output as they are: every entry gets a fixed date here.
-    """
-    original = zipfile.ZipFile(io.BytesIO(pandoc.default_data_file("reference.docx")))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as patched:
-        for info in original.infolist():
-            data = original.read(info)
-            if info.filename == "word/document.xml":
-                data = re.sub(rb"<w:pgSz [^>]*/>|<w:pgMar [^>]*/>", b"", data)
-                data = data.replace(b"</w:sectPr>", A4_SECTION)
-            elif info.filename == "word/styles.xml":
-                for pattern, replacement in _DOCX_STYLE_CHANGES:
-                    data, count = re.subn(pattern, replacement, data, count=1, flags=re.S)
-                    assert count == 1, f"pandoc's reference.docx changed: {pattern!r} not found"
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            patched.writestr(entry, data)
-    return buffer.getvalue()
+            package = partial.read_bytes()
+    write_atomically(output, finish_docx(package, document_epoch(document)))
 
 
 _TYPST_LINE_START_MARKUP = re.compile(r"[=+\-/]|\d+\.")

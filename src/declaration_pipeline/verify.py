@@ -15,6 +15,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from itertools import pairwise
 from pathlib import Path
 
@@ -405,6 +406,7 @@ def read_docx(path: Path, document: dict) -> Extracted:
         else:
             problem("verify-docx-footnotes", "the package has no footnotes part (word/footnotes.xml)")
         body = etree.fromstring(package.read("word/document.xml"))
+        problems += _docx_edition_problems(where, package, document)
     blocks = ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in body.iter(f"{_W}p")]
     text = "\n".join(blocks)
 
@@ -416,6 +418,63 @@ def read_docx(path: Path, document: dict) -> Extracted:
     if word.core_properties.title != expected_title:
         problem("verify-metadata", f"document title is {word.core_properties.title!r}, expected {expected_title!r}")
     return Extracted(text + "\n" + "\n".join(notes), headings, notes, blocks, problems)
+
+
+def _docx_edition_problems(where: str, package: zipfile.ZipFile, document: dict) -> list[Diagnostic]:
+    """What a reader of the Word file relies on: its date, page numbers, and links told apart by more than colour."""
+    from lxml import etree
+
+    from .assembled_document import document_epoch
+    from .docx_package import R_NS
+
+    problems: list[Diagnostic] = []
+
+    def problem(code: str, message: str) -> None:
+        problems.append(error(where, 1, 1, code, message))
+
+    stamp = datetime.fromtimestamp(document_epoch(document), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    core = etree.fromstring(package.read("docProps/core.xml"))
+    for name in ("created", "modified"):
+        found = core.findtext(f"{{http://purl.org/dc/terms/}}{name}")
+        if found != stamp:
+            problem("verify-docx-date", f"{name} date is {found!r}, expected {stamp!r}")
+
+    relationships = etree.fromstring(package.read("word/_rels/document.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in relationships}
+    body = etree.fromstring(package.read("word/document.xml"))
+    for number, section in enumerate(body.iter(f"{_W}sectPr"), 1):
+        fields: list[str] = []
+        for reference in section.iter(f"{_W}footerReference"):
+            part = "word/" + targets.get(reference.get(f"{{{R_NS}}}id"), "")
+            if part in package.namelist():
+                footer = etree.fromstring(package.read(part))
+                fields += [e.get(f"{_W}instr") or e.text or "" for e in footer.iter(f"{_W}fldSimple", f"{_W}instrText")]
+        if "PAGE" not in " ".join(fields).split():
+            problem("verify-docx-page-numbers", f"section {number} has no page number")
+
+    styles = etree.fromstring(package.read("word/styles.xml"))
+    link = styles.find(f"{_W}style[@{_W}styleId='Hyperlink']/{_W}rPr")
+    color = link.find(f"{_W}color") if link is not None else None
+    value = color.get(f"{_W}val", "") if color is not None else ""
+    underline = link.find(f"{_W}u") if link is not None else None
+    ratio = contrast_ratio(value if re.fullmatch(r"[0-9A-Fa-f]{6}", value) else "000000", "FFFFFF")
+    if ratio < 4.5:
+        problem("verify-docx-links", f"links have a contrast of {ratio:.2f}:1, below 4.5:1")
+    if underline is None or underline.get(f"{_W}val") in (None, "none"):
+        problem("verify-docx-links", "links are not underlined, told from text by colour only")
+    return problems
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours given as hex ("1F3A5F")."""
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
 
 
 # ---------------------------------------------------------------- HTML

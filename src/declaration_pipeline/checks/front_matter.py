@@ -19,6 +19,7 @@ KNOWN_KEYS = (
     "organizations-title",
     "individuals-title",
     "annex-title",
+    "notes-title",
 )
 
 
