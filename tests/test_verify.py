@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from declaration_pipeline import render
 from declaration_pipeline.pandoc_ast import replace_inlines, stringify, text_inlines
+from declaration_pipeline.pdf_structure import structure_elements
 from declaration_pipeline.verify import verify_output
 
 FORMATS = ("html", "docx", "pdf")
@@ -171,3 +173,69 @@ def test_docx_links_in_pandocs_colour_without_underline_are_caught(
         d.message for d in verify_output("docx", built_project, document, output) if d.code == "verify-docx-links"
     ]
     assert len(problems) == 2 and "4.03:1" in problems[0]
+
+
+def _sabotaged_pdf(built_project: Path, tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    writer = PdfWriter(clone_from=PdfReader(built_project / "build" / "declaration.pdf"))
+    change(writer)
+    output = tmp_path / "declaration.pdf"
+    with output.open("wb") as handle:
+        writer.write(handle)
+    return output
+
+
+def _retag_first(tag: str, new_tag: str):  # type: ignore[no-untyped-def]
+    def change(writer: PdfWriter) -> None:
+        root = writer.root_object["/StructTreeRoot"]
+        element = next(e for e in structure_elements(root) if e["/S"] == tag)
+        element[NameObject("/S")] = NameObject(new_tag)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("tag", "new_tag", "code"),
+    [
+        ("/H2", "/H3", "verify-pdf-headings"),
+        ("/Link", "/Span", "verify-pdf-link-tags"),
+        ("/Note", "/Span", "verify-footnote"),
+    ],
+)
+def test_a_pdf_structure_element_retagged_is_caught(
+    built_project: Path, document: dict, tmp_path: Path, tag: str, new_tag: str, code: str
+) -> None:
+    output = _sabotaged_pdf(built_project, tmp_path, _retag_first(tag, new_tag))
+    assert code in codes(built_project, "pdf", document, output)
+
+
+def test_a_pdf_link_without_a_description_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    def undescribed(writer: PdfWriter) -> None:
+        annotation = writer.pages[0]["/Annots"][0].get_object()
+        del annotation["/Contents"]
+
+    output = _sabotaged_pdf(built_project, tmp_path, undescribed)
+    assert "verify-pdf-link-tags" in codes(built_project, "pdf", document, output)
+
+
+def test_page_numbers_read_as_text_are_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
+    def furniture_as_text(writer: PdfWriter) -> None:
+        for page in writer.pages:
+            contents = page.get_contents()
+            contents.set_data(contents.get_data().replace(b"/Artifact", b"/Span"))
+            page.replace_contents(contents)
+
+    output = _sabotaged_pdf(built_project, tmp_path, furniture_as_text)
+    messages = [
+        d.message for d in verify_output("pdf", built_project, document, output) if d.code == "verify-pdf-artifact"
+    ]
+    assert any("footer is read as text" in message for message in messages)
+
+
+def test_an_annex_that_is_not_a_list_in_the_pdf_is_caught(
+    built_project: Path, document: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "annex_as_term_items", lambda blocks: blocks)  # entries as plain blocks, as before
+    output = tmp_path / "declaration.pdf"
+    render.render_pdf(document, output)
+    messages = [d.message for d in verify_output("pdf", built_project, document, output) if d.code == "verify-annex"]
+    assert len(messages) == 13 and all("is not a list item" in message for message in messages)

@@ -26,6 +26,8 @@ DEFAULT_TITLES = {
     "annex-title": "Annex: Relevant reading",
     "notes-title": "Notes",
 }
+# The author-date part of an annex entry: the print edition's list label (render.py).
+ANNEX_LABEL = "reference-label"
 # Columns for the print layout: organization names are long, people's short.
 PRINT_COLUMNS = {"organization": 2, "individual": 3}
 
@@ -122,12 +124,19 @@ def signatory_section(signatories: tuple[Signatory, ...], titles: dict[str, str]
     return blocks
 
 
+def _annex_entry(label: list[ast.Node], rest: list[ast.Node]) -> list[ast.Node]:
+    """The entry's text, its label ("Ayvazyan, K. (2019).") marked for the print edition's list."""
+    if not (label and rest):
+        return label + rest
+    return [ast.span(label, classes=(ANNEX_LABEL,)), {"t": "Space"}, *rest]
+
+
 def annex_section(bibliography: Bibliography, title: str) -> list[ast.Node]:
     # pandoc's own shape for a bibliography (what citeproc makes), so that every
     # writer knows it: Word's Bibliography style, LaTeX's CSLReferences, doc-biblioentry.
     entries = [
-        ast.div([ast.para(inlines)], identifier=reference_id(key), classes=("csl-entry", "reference"))
-        for key, inlines in format_annex(bibliography)
+        ast.div([ast.para(_annex_entry(label, rest))], identifier=reference_id(key), classes=("csl-entry", "reference"))
+        for key, label, rest in format_annex(bibliography)
     ]
     return [
         ast.header(1, "annex", title),

@@ -147,13 +147,23 @@ def _pages(reference: Reference) -> str:
     return reference.text("pages").text.replace("–", "-")
 
 
+def _year(reference: Reference) -> Inlines:
+    return _words(f"({citation_year(reference)}).")
+
+
+def _filed_under(reference: Reference) -> Inlines:
+    """ "Creators (Year).": what an entry is filed under, and its label in the PDF's annex list; empty for an
+    entry filed under its title."""
+    creators = _creators_text(reference)
+    return _join(_words(creators), _year(reference)) if creators else []
+
+
 def _head(reference: Reference, title: Inlines) -> Inlines:
     """ "Creators (Year). " and the title, or "Title (Year). " for an entry filed under its title."""
-    year = _words(f"({citation_year(reference)}).")
-    creators = _creators_text(reference)
-    if creators:
-        return _join(_words(creators), year, _sentence(title))
-    return _join(title, year)
+    filed_under = _filed_under(reference)
+    if filed_under:
+        return _join(filed_under, _sentence(title))
+    return _join(title, _year(reference))
 
 
 def _publisher(reference: Reference) -> Inlines:
@@ -257,10 +267,19 @@ def _collation(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def format_annex(bibliography: Bibliography) -> list[tuple[str, Inlines]]:
-    """(key, inlines) for every reference, in annex order."""
+def format_annex(bibliography: Bibliography) -> list[tuple[str, Inlines, Inlines]]:
+    """(key, label, rest) for every reference, in annex order: "Ayvazyan, K. (2019)." and what follows it.
+
+    The label is empty for an entry filed under its title.
+    """
     ordered = sorted(bibliography.references, key=lambda reference: (sort_key(reference), reference.key))
-    return [(reference.key, format_reference(reference)) for reference in ordered]
+    annex = []
+    for reference in ordered:
+        inlines = format_reference(reference)
+        label = _merge(_filed_under(reference))
+        split = ast.split_after_text(inlines, ast.stringify(label)) if label else None
+        annex.append((reference.key, *(split or ([], inlines))))
+    return annex
 
 
 def _merge(inlines: Inlines) -> Inlines:

@@ -23,7 +23,7 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _W = f"{{{W_NS}}}"
 _NS = {"w": W_NS}
 
-ACCENT = "1F3A5F"  # the print edition's accent (templates/declaration.typ): 11.7:1 on white
+ACCENT = "1F3A5F"  # the print edition's accent (templates/declaration.typ): 11.5:1 on white
 FOOTER_GREY = "595959"  # 7.0:1 on white
 # The print's Libertinus Serif cannot travel with the file: Typst has it built in
 # (no font file to embed), its releases are CFF OpenType, which Word does not

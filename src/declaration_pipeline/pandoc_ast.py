@@ -146,3 +146,16 @@ def meta_text(meta: dict, key: str) -> str | None:
     if value["t"] == "MetaList":
         return ", ".join(stringify(item["c"]) for item in value["c"])
     return None
+
+
+def split_after_text(inlines: list[Node], text: str) -> tuple[list[Node], list[Node]] | None:
+    """(the inlines that spell `text`, the rest without its leading space), or None if they do not start with it."""
+    spelled = ""
+    for index, node in enumerate(inlines):
+        if spelled == text:
+            rest = inlines[index:]
+            return inlines[:index], rest[1:] if rest and rest[0]["t"] == "Space" else rest
+        if node["t"] not in ("Str", "Space") or not text.startswith(spelled):
+            return None
+        spelled += node["c"] if node["t"] == "Str" else " "
+    return (inlines, []) if spelled == text else None

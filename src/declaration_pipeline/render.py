@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 from . import pandoc
+from . import pandoc_ast as ast
+from .assemble import ANNEX_LABEL
 from .assembled_document import document_epoch
 from .atomic_files import remove_stale_partials, temporary_path, write_atomically
 from .docx_package import finish_docx, reference_docx
@@ -158,8 +160,39 @@ def escape_typst_shorthands(blocks: list) -> list:
     return replace_inlines(blocks, escape)
 
 
+def annex_as_term_items(blocks: list) -> list:
+    """The annex entries as Typst term items, for the PDF: its structure tree then holds a list (L, LI)
+    whose items are labelled by author and year (Lbl "Ayvazyan, K. (2019).", LBody the rest), as the web
+    page's annex is a list. The entry's anchor labels its item, where citations link to.
+
+    A raw call, since pandoc's own term lists put each description in a block, on a line of its own.
+    """
+
+    def as_item(block: dict) -> dict:
+        if block["t"] != "Div" or "reference" not in block["c"][0][1]:
+            return block
+        identifier, inlines = block["c"][0][0], block["c"][1][0]["c"]
+        first = inlines[0] if inlines else {"t": "Space"}
+        if first["t"] == "Span" and ANNEX_LABEL in first["c"][0][1] and len(inlines) > 2:
+            label, rest = first["c"][1], inlines[2:]
+        else:
+            label, rest = inlines, []  # without a label the entry labels itself: never an empty Lbl
+        return ast.plain([_raw_typst("#terms.item["), *label, _raw_typst("]["), *rest, _raw_typst(f"] <{identifier}>")])
+
+    return [
+        {"t": "Div", "c": [block["c"][0], [as_item(child) for child in block["c"][1]]]}
+        if block["t"] == "Div" and "references" in block["c"][0][1]
+        else block
+        for block in blocks
+    ]
+
+
+def _raw_typst(markup: str) -> dict:
+    return {"t": "RawInline", "c": ["typst", markup]}
+
+
 def typst_markup(document: dict) -> str:
-    blocks = escape_typst_shorthands(protect_typst_line_starts(document["blocks"]))
+    blocks = escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(document["blocks"])))
     document = {**document, "blocks": blocks}
     return pandoc.write_format(
         document,

@@ -20,6 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from . import pandoc_ast as ast
+from . import pdf_structure
 from .diagnostics import Diagnostic, PipelineError, error
 from .signatories import load_signatory_file
 from .sources import DECLARATION, SIGNATORIES
@@ -82,7 +83,7 @@ def expectations(root: Path, document: dict) -> Expected:
     loaded, problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
     if problems:
         raise PipelineError(f"{SIGNATORIES}: cannot verify outputs, the sources have errors")
-    headings, footnotes, annex, citations = [], [], [], []
+    headings, footnotes, citations = [], [], []
     for node in ast.walk(document["blocks"]):
         kind = node["t"]
         if kind == "Header":
@@ -91,8 +92,6 @@ def expectations(root: Path, document: dict) -> Expected:
             footnotes.append(ast.stringify(node["c"]))
         elif kind == "Span" and "citation" in node["c"][0][1]:
             citations.append(ast.stringify(node))
-        elif kind == "Div" and "reference" in node["c"][0][1]:
-            annex.append(ast.stringify(node))
     cited = {
         node["c"][2][0].removeprefix("#ref-")
         for node in ast.walk(document["blocks"])
@@ -102,11 +101,19 @@ def expectations(root: Path, document: dict) -> Expected:
     return Expected(
         tuple(headings),
         tuple(footnotes),
-        tuple(annex),
+        annex_entries(document),
         tuple(citations),
         tuple(s.display for s in loaded.signatories),
         tuple(sorted(f"@{key}" for key in cited)) + tuple(sorted(f"[^{label}]" for label in labels)),
         tuple(w.name for w in loaded.withdrawn),
+    )
+
+
+def annex_entries(document: dict) -> tuple[str, ...]:
+    return tuple(
+        ast.stringify(node)
+        for node in ast.walk(document["blocks"])
+        if node["t"] == "Div" and "reference" in node["c"][0][1]
     )
 
 
@@ -238,10 +245,19 @@ def read_pdf(path: Path, document: dict) -> Extracted:
     if citations and links < citation_links:
         problem("verify-links", f"{links} internal links found, {citation_links} citations link to the annex")
 
-    page_texts, marked = _page_texts(path, pages)
-    tagged = _tagged_texts(catalog, marked, ("/Note", "/LBody", "/P"))
+    page_texts, marked, pieces = _page_texts(path, pages)
+    tagged = _tagged_texts(catalog, marked, ("/Note", "/LBody", "/P", "/LI"))
     if "/StructTreeRoot" in catalog and not tagged["/Note"] and document_has_notes(document):
         problem("verify-footnote", "no footnote is tagged as a note")
+    items = {squash(item) for item in tagged["/LI"]}
+    for entry in annex_entries(document):
+        if "/StructTreeRoot" in catalog and squash(entry) not in items:
+            problem("verify-annex", f'annex entry "{entry[:60]}" is not a list item')
+    if "/StructTreeRoot" in catalog:
+        structure = catalog["/StructTreeRoot"].get_object()
+        problems += pdf_structure.heading_problems(where, structure)
+        problems += pdf_structure.link_annotation_problems(where, structure, pages)
+    problems += pdf_structure.furniture_problems(where, pieces)
     return Extracted("\n".join(page_texts), headings, tagged["/Note"], tagged["/LBody"] + tagged["/P"], problems)
 
 
@@ -290,8 +306,8 @@ def document_has_notes(document: dict) -> bool:
     return any(node["t"] == "Note" for node in ast.walk(document["blocks"]))
 
 
-def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int, str]]]:
-    """Each page's text, and per page (by object number) the text of each marked-content id.
+def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int, str]], list[pdf_structure.TextPiece]]:
+    """Each page's text, per page (by object number) the text of each marked-content id, and every text object.
 
     PDFium (pypdfium2) reads the text: ten times faster than pypdf on a
     thousand pages, and it keeps Indic clusters whole.
@@ -303,6 +319,7 @@ def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int,
 
     page_texts = []
     marked: dict[int, dict[int, str]] = {}
+    pieces: list[pdf_structure.TextPiece] = []
     document = pdfium.PdfDocument(str(path))
     try:
         for index, page in enumerate(document):
@@ -311,6 +328,7 @@ def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int,
             texts: dict[int, str] = {}
             for text_object in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):
                 mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(text_object.raw)
+                pieces.append(_text_piece(index + 1, text_object.raw, mcid))
                 if mcid < 0:
                     continue
                 size = pdfium_c.FPDFTextObj_GetText(text_object.raw, text_page.raw, None, 0)
@@ -322,7 +340,27 @@ def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int,
             marked[pages[index].indirect_reference.idnum] = texts
     finally:
         document.close()
-    return page_texts, marked
+    return page_texts, marked, pieces
+
+
+def _text_piece(page: int, text_object, mcid: int) -> pdf_structure.TextPiece:  # type: ignore[no-untyped-def]
+    """Where a text object sits, and whether it is tagged content or an artifact (page furniture)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    pdfium_c.FPDFPageObj_GetBounds(text_object, left, bottom, right, top)
+    artifact = False
+    if mcid < 0:
+        for index in range(pdfium_c.FPDFPageObj_CountMarks(text_object)):
+            mark = pdfium_c.FPDFPageObj_GetMark(text_object, index)
+            length = ctypes.c_ulong()
+            pdfium_c.FPDFPageObjMark_GetName(mark, None, 0, length)
+            name = ctypes.create_string_buffer(length.value)
+            pdfium_c.FPDFPageObjMark_GetName(mark, ctypes.cast(name, ctypes.POINTER(ctypes.c_ushort)), length, length)
+            artifact = artifact or name.raw[: max(length.value - 2, 0)].decode("utf-16-le") == "Artifact"
+    return pdf_structure.TextPiece(page, bottom.value, mcid >= 0, artifact)
 
 
 def _tagged_texts(catalog, marked: dict[int, dict[int, str]], tags: tuple[str, ...]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
