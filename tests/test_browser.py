@@ -153,7 +153,7 @@ WCAG_22_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
     """axe-core's WCAG 2.2 A and AA violations on the open page."""
     if not AXE.exists():
-        pytest.fail("axe-core needs Node.js and `npm ci --prefix tools` (.ci/run does both)")
+        pytest.fail("axe-core needs Node.js and `npm ci --prefix tools` (tools/setup-tests does both)")
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_A_AA)
     return [

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 def rendered_by_libreoffice(built_project: Path, tmp_path_factory: pytest.TempPathFactory) -> PdfReader:
     soffice = shutil.which("soffice")
     if soffice is None:
-        pytest.fail("LibreOffice is not installed: apt-get install libreoffice-writer (a missing tool is a failure)")
+        pytest.fail("LibreOffice is not installed: tools/setup-tests installs it (a missing tool is a failure)")
     directory = tmp_path_factory.mktemp("libreoffice")
     # A profile of its own: another LibreOffice running on the machine cannot block this one.
     profile = (directory / "profile").as_uri()
