@@ -110,10 +110,13 @@ def expectations(root: Path, document: dict) -> Expected:
 
 
 def annex_entries(document: dict) -> tuple[str, ...]:
+    """The text of each annex entry: the children of the top-level annex div (assemble.annex_section)."""
     return tuple(
-        ast.stringify(node)
-        for node in ast.walk(document["blocks"])
-        if node["t"] == "Div" and "reference" in node["c"][0][1]
+        ast.stringify(entry)
+        for block in document["blocks"]
+        if block["t"] == "Div" and "references" in block["c"][0][1]
+        for entry in block["c"][1]
+        if entry["t"] == "Div" and "reference" in entry["c"][0][1]
     )
 
 
