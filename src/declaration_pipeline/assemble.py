@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from . import pandoc_ast as ast
 from .bibliography import Bibliography
-from .citation_style import citation_names, citation_year, format_annex
+from .citation_style import citation_names, citation_year, labelled_annex
 from .signatories import Signatory, in_print_order
 from .sources import Sources
 
@@ -136,7 +136,7 @@ def annex_section(bibliography: Bibliography, title: str) -> list[ast.Node]:
     # writer knows it: Word's Bibliography style, LaTeX's CSLReferences, doc-biblioentry.
     entries = [
         ast.div([ast.para(_annex_entry(label, rest))], identifier=reference_id(key), classes=("csl-entry", "reference"))
-        for key, label, rest in format_annex(bibliography)
+        for key, label, rest in labelled_annex(bibliography)
     ]
     return [
         ast.header(1, "annex", title),

@@ -267,18 +267,23 @@ def _collation(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def format_annex(bibliography: Bibliography) -> list[tuple[str, Inlines, Inlines]]:
+def format_annex(bibliography: Bibliography) -> list[tuple[str, Inlines]]:
+    """(key, inlines) for every reference, in annex order."""
+    ordered = sorted(bibliography.references, key=lambda reference: (sort_key(reference), reference.key))
+    return [(reference.key, format_reference(reference)) for reference in ordered]
+
+
+def labelled_annex(bibliography: Bibliography) -> list[tuple[str, Inlines, Inlines]]:
     """(key, label, rest) for every reference, in annex order: "Ayvazyan, K. (2019)." and what follows it.
 
     The label is empty for an entry filed under its title.
     """
-    ordered = sorted(bibliography.references, key=lambda reference: (sort_key(reference), reference.key))
     annex = []
-    for reference in ordered:
-        inlines = format_reference(reference)
-        label = _merge(_filed_under(reference))
+    for key, inlines in format_annex(bibliography):
+        reference = bibliography.get(key)
+        label = _merge(_filed_under(reference)) if reference is not None else []
         split = ast.split_after_text(inlines, ast.stringify(label)) if label else None
-        annex.append((reference.key, *(split or ([], inlines))))
+        annex.append((key, *(split or ([], inlines))))
     return annex
 
 
