@@ -103,25 +103,6 @@ def test_signatory_columns_reflow_on_a_phone_without_horizontal_scrolling(open_p
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_annex_entries_hang(open_page) -> None:  # type: ignore[no-untyped-def]
-    """Each annex entry's first line starts at the margin and the rest are indented (pandoc writes no <p> there)."""
-    page = open_page()
-    lines = page.evaluate(
-        """() => {
-            const entry = document.querySelector("#ref-bakke2020");
-            const range = document.createRange();
-            range.selectNodeContents(entry);
-            const rects = [...range.getClientRects()].filter((rect) => rect.width > 0);
-            const top = Math.min(...rects.map((rect) => rect.top));
-            const first = rects.filter((rect) => rect.top < top + 2).map((rect) => rect.left);
-            const later = rects.filter((rect) => rect.top >= top + 2).map((rect) => rect.left);
-            return [Math.min(...first), Math.min(...later), entry.getBoundingClientRect().left];
-        }"""
-    )
-    first, last, box = lines
-    assert abs(first - box) < 2 and last - first > 20, lines
-
-
 def test_printing_from_the_browser_gives_a_readable_a4_document(open_page) -> None:  # type: ignore[no-untyped-def]
     page = open_page()
     reader = PdfReader(io.BytesIO(page.pdf(format="A4")))
