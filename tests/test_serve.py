@@ -58,7 +58,7 @@ def wait_for(condition: Callable[[], object], what: str, seconds: float = WAIT_S
         time.sleep(0.05)
 
 
-def start_serving(project: Path, log: Path, *args: str) -> subprocess.Popen:
+def start_serving(project: Path, log: Path, *args: str, temporary: Path | None = None) -> subprocess.Popen:
     with log.open("w") as output:
         # A session of its own: the tests send Ctrl-C's SIGINT to the group, as a terminal does.
         return subprocess.Popen(
@@ -68,7 +68,7 @@ def start_serving(project: Path, log: Path, *args: str) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             # The copy's own code, even where doit's plugins import the installed package first.
-            env={**os.environ, "PYTHONPATH": str(project / "src")},
+            env={**os.environ, "PYTHONPATH": str(project / "src"), **({"TMPDIR": str(temporary)} if temporary else {})},
         )
 
 
@@ -380,6 +380,25 @@ def test_an_output_that_does_not_verify_never_reaches_the_page(browser, tmp_path
         page.close()
     finally:
         stop_serving(process)
+
+
+def test_kill_stops_it_as_cleanly_as_ctrl_c(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    log = tmp_path / "serve.log"
+    scratch = tmp_path / "tmp"  # where it keeps its private build folder
+    scratch.mkdir()
+    process = start_serving(project, log, "--port", "0", temporary=scratch)
+    try:
+        wait_for(lambda: "web edition updated" in log.read_text() or process.poll() is not None, "the first build")
+        assert any(scratch.glob("declaration-serve-*"))
+        process.terminate()
+        assert process.wait(timeout=60) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert log.read_text().rstrip().endswith("[serve] stopped")
+    assert not any(scratch.glob("declaration-serve-*"))
 
 
 def test_a_busy_port_gives_one_clear_line(tmp_path: Path) -> None:

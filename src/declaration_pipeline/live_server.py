@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import json
 import re
+import signal
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -236,6 +237,9 @@ def serve(root: Path, port: int, *, strict: bool = False) -> None:
     state = PreviewState()
     server = start_server(state, port)
     builder = LiveBuild(root, state, strict=strict, announce=lambda line: print(line, flush=True))
+    stop_on_terminate = threading.current_thread() is threading.main_thread()
+    if stop_on_terminate:  # `kill` stops it as cleanly as Ctrl-C: the scratch folder goes too
+        previous_handler = signal.signal(signal.SIGTERM, _interrupt)
     url = f"http://{HOST}:{server.port}"
     print(f"[serve] {url}/ shows the web edition, {url}{PRINT_PAGE} the PDF and the DOCX; Ctrl-C stops", flush=True)
     try:
@@ -253,4 +257,10 @@ def serve(root: Path, port: int, *, strict: bool = False) -> None:
         server.shutdown()
         server.server_close()
         builder.close()
+        if stop_on_terminate:
+            signal.signal(signal.SIGTERM, previous_handler)
         print("[serve] stopped", flush=True)
+
+
+def _interrupt(signal_number: int, frame: object) -> None:
+    raise KeyboardInterrupt
