@@ -32,7 +32,7 @@ RAW_TEX = re.compile(r"[\\{}$]|&[a-z]+;|~(?!\S*/)")
 def _diagnostics(bib_file: Path) -> list[str]:
     bibliography, diagnostics = load_bibliography(bib_file, "references.bib")
     diagnostics += check_bibliography(bibliography)
-    return [str(diagnostic) for diagnostic in diagnostics]
+    return [str(diagnostic) for diagnostic in sorted(set(diagnostics))]  # in check_sources' order
 
 
 def _read_expected(path: Path) -> dict[str, str]:

@@ -24,6 +24,7 @@ from functools import cached_property
 from pathlib import Path
 
 import pybtex.errors
+from pybtex.bibtex.utils import split_name_list, split_tex_string
 from pybtex.database import BibliographyData, Entry, InvalidNameString, Person
 from pybtex.database.input.bibtex import DuplicateField, Parser, UndefinedMacro
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
@@ -36,6 +37,8 @@ from .source_text import LineIndex, read_source
 _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t\r\n]*([^,\s{}()]*)", re.M)
 _NON_ENTRY_TYPES = {"string", "preamble", "comment"}
 _FIELD_NAME = re.compile(r"^[ \t]*([A-Za-z][\w:.+-]*)[ \t]*=", re.M)
+# Generational suffixes, the only words BibTeX's "Last, Jr, First" form expects in the middle.
+_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "jun.", "sen.", "jnr", "snr"}
 _MACRO_NAME = re.compile(r"[A-Za-z@!$&*+\-./:;<>?\[\\\]^_`|~][\w@!$&*+\-./:;<>?\[\\\]^_`|~]*$")
 
 
@@ -154,7 +157,8 @@ def parse_bibliography(text: str, display_path: str) -> tuple[Bibliography, list
     index = LineIndex(text)
     chunks = list(_chunks(text))
     diagnostics, skipped = _key_problems(chunks, index, display_path)
-    parser = Parser()
+    # Name fields stay text in the parse, so that each name is read below knowing its entry and field.
+    parser = Parser(person_fields=())
     broken: set[str] = set()
     for chunk in chunks:
         if chunk.start in skipped:
@@ -165,6 +169,9 @@ def parse_bibliography(text: str, display_path: str) -> tuple[Bibliography, list
         if chunk.is_entry and any(_is_fatal(problem) for problem in problems):
             broken.add(chunk.key)
     data = parser.data
+    for chunk in chunks:
+        if chunk.is_entry and chunk.start not in skipped and chunk.key in data.entries:
+            diagnostics += _read_people(data.entries[chunk.key], chunk, index, display_path, chunk.key in broken)
     references = []
     for chunk in chunks:
         if not chunk.is_entry or chunk.start in skipped or chunk.key in broken or chunk.key not in data.entries:
@@ -256,9 +263,64 @@ def _describe(problem: Exception, chunk: _Chunk, text: str, index: LineIndex, pa
         return error(path, line, col, "bib-syntax", message)
     if isinstance(problem, PybtexSyntaxError):
         return error(path, line, col, "bib-syntax", f"{name}: BibTeX syntax error: the braces do not balance here")
-    if isinstance(problem, InvalidNameString):
-        return None  # a name with too many commas: checks/bibliography.py reports it with its field
     return error(path, line, col, "bib-syntax", f"{name}: pybtex cannot read this entry ({type(problem).__name__})")
+
+
+def _read_people(entry: Entry, chunk: _Chunk, index: LineIndex, path: str, broken: bool) -> list[Diagnostic]:
+    """Move the name fields of `entry` into its persons; each name that cannot be one person is a problem."""
+    diagnostics = []
+    for role in Person.valid_roles:
+        value = entry.fields.pop(role, None)
+        if value is None:
+            continue
+        problems = []
+        for name in split_name_list(value):
+            with pybtex.errors.capture() as captured:
+                person = Person(name)
+            entry.add_person(person, role)
+            problems += [_name_problem(name, exc) for exc in captured]
+            problems += [_name_shape_problem(name), _suffix_problem(person)]
+        problem = next((problem for problem in problems if problem), None)
+        if problem and not broken:
+            offset = next((offset for name, offset in chunk.fields if name == role), chunk.key_offset)
+            message = f"{chunk.key}: {role}: {problem}"
+            diagnostics.append(error(path, *index.position(offset), "bib-name-list", message))
+    return diagnostics
+
+
+def _name_problem(name: str, problem: Exception) -> str:
+    if isinstance(problem, InvalidNameString):
+        return (
+            f'"{name}" has more than two commas, so BibTeX cannot read it as one name; '
+            'separate names with "and" (a name is "Family, First" or "Family, Jr., First")'
+        )
+    return f'"{name}" cannot be read as a name ({type(problem).__name__})'
+
+
+def _name_shape_problem(name: str) -> str:
+    """An empty name, or an "and" left over where a name is missing: BibTeX would print either as a name."""
+    if not re.sub(r"[{}\s,~]", "", name):
+        return 'an empty name between two "and"; remove the extra "and" or write the missing name'
+    for part in split_tex_string(name, ","):
+        words = split_tex_string(part)
+        if words and "and" in (words[0].lower(), words[-1].lower()):
+            return (
+                f'"{name}" has a stray "and" with no name on its other side; '
+                'remove it, or write the missing name (for more authors, "and others")'
+            )
+    return ""
+
+
+def _suffix_problem(person: Person) -> str:
+    """A middle part that is no suffix: a list written with commas instead of "and"."""
+    lineage = " ".join(person.lineage_names)
+    if not lineage or lineage.lower() in _SUFFIXES:
+        return ""
+    return (
+        f'BibTeX reads "{person}" as one person, family name "{" ".join(person.last_names)}" '
+        f'with the suffix "{lineage}"; separate names with "and" '
+        '(a real suffix goes second: "King, Jr., Martin Luther")'
+    )
 
 
 def _duplicate_field(chunk: _Chunk, index: LineIndex, path: str) -> Diagnostic:

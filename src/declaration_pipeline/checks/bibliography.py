@@ -37,9 +37,6 @@ PRINTED_FIELDS = (
     "type",
 )
 PRINTED_NAMES = ("author", "editor")
-# Generational suffixes, the only words BibTeX's "Last, Jr, First" form expects in the middle.
-_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "jun.", "sen.", "jnr", "snr"}
-
 _YEAR = re.compile(r"^\d{4}$")
 # biblatex's date: YYYY, YYYY-MM or YYYY-MM-DD, or a range of those (open at either end)
 _DATE_PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
@@ -70,7 +67,6 @@ def _check_reference(reference: Reference) -> list[Diagnostic]:
         return [_problem(reference, None, "bib-unknown-type", message)]
     diagnostics = _missing_fields(reference, entry_type.creators, entry_type.required)
     diagnostics += _field_shapes(reference)
-    diagnostics += _name_lists(reference)
     diagnostics += _undecoded_tex(reference)
     return diagnostics
 
@@ -114,23 +110,6 @@ def _field_shapes(reference: Reference) -> list[Diagnostic]:
     url = reference.value("url")
     if url and not _valid_url(url):
         diagnostics.append(_problem(reference, "url", "bib-url", f'URL "{url}" is not an http(s) address'))
-    return diagnostics
-
-
-def _name_lists(reference: Reference) -> list[Diagnostic]:
-    """A name whose middle part is no suffix: a list written with commas instead of "and"."""
-    diagnostics = []
-    for role in PRINTED_NAMES:
-        for person in reference.people(role):
-            lineage = " ".join(person.lineage_names)
-            if lineage and lineage.lower() not in _SUFFIXES:
-                message = (
-                    f'{role}: BibTeX reads "{person}" as one person, family name "{" ".join(person.last_names)}" '
-                    f'with the suffix "{lineage}"; separate names with "and" '
-                    '(a real suffix goes second: "King, Jr., Martin Luther")'
-                )
-                diagnostics.append(_problem(reference, role, "bib-name-list", message))
-                break
     return diagnostics
 
 
