@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .calendar_dates import is_calendar_date
 from .diagnostics import Diagnostic, error
 from .names import HONORIFICS, fold
 from .source_text import read_source
@@ -170,9 +170,6 @@ def _order(node: Node, display_path: str) -> tuple[Order, list[Diagnostic]]:
     return "as-listed", problems
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def _withdrawals(node: Node, display_path: str) -> tuple[list[Withdrawal], list[Diagnostic]]:
     if node.tag.endswith(":null"):
         return [], []
@@ -252,12 +249,8 @@ def _date_text(node: Node, display_path: str) -> tuple[str | None, list[Diagnost
     line, col = position(node)
     if isinstance(node, ScalarNode) and node.tag.endswith((":timestamp", ":str")):
         text = node.value.strip()
-        if _ISO_DATE.fullmatch(text):
-            try:
-                date.fromisoformat(text)
-                return text, []
-            except ValueError:
-                pass
+        if is_calendar_date(text):
+            return text, []
     return None, [error(display_path, line, col, "withdrawal-date", "date: must be a day written YYYY-MM-DD")]
 
 

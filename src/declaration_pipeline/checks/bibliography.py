@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ..biblatex_model import FIELD_ALIASES, TYPES
 from ..bibliography import Bibliography, Reference
 from ..bibtex_text import decode_tex
+from ..calendar_dates import is_biblatex_date
 from ..diagnostics import Diagnostic, error, warning
 from ..sources import REFERENCES
 
@@ -38,9 +39,6 @@ PRINTED_FIELDS = (
 )
 PRINTED_NAMES = ("author", "editor")
 _YEAR = re.compile(r"^\d{4}$")
-# biblatex's date: YYYY, YYYY-MM or YYYY-MM-DD, or a range of those (open at either end)
-_DATE_PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
-_DATE = re.compile(rf"^(?:{_DATE_PART}(?:/(?:{_DATE_PART}|\.\.)?)?|(?:\.\.)?/{_DATE_PART})$")
 # A DOI, or a shortDOI (https://shortdoi.org: 10/ggb347).
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$|^10/[A-Za-z0-9]+$")
 
@@ -99,8 +97,11 @@ def _field_shapes(reference: Reference) -> list[Diagnostic]:
     if year and not _YEAR.match(year):
         diagnostics.append(_problem(reference, "year", "bib-year", f'year "{year}" is not a four-digit year'))
     date = reference.value("date")
-    if date and not _DATE.match(date):
-        message = f'date "{date}" is not YYYY, YYYY-MM or YYYY-MM-DD, or a range of those such as 1984/1986'
+    if date and not is_biblatex_date(date):
+        message = (
+            f'date "{date}" is not a real date written YYYY, YYYY-MM or YYYY-MM-DD, '
+            "or a range of those such as 1984/1986 or 2020/"
+        )
         diagnostics.append(_problem(reference, "date", "bib-year", message))
     doi = reference.value("doi")
     if doi and not _DOI.match(doi):
