@@ -7,6 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from declaration_pipeline import pandoc_ast as ast
 from declaration_pipeline.biblatex_model import TYPE_ALIASES, TYPES
 from declaration_pipeline.bibliography import parse_bibliography
 from declaration_pipeline.bibtex_text import decode_tex
@@ -21,6 +22,8 @@ NAMES = r"""
 @article{zeta2020, author = {Zeta, Zoe}, title = {T}, journal = {J}, year = 2020}
 @article{alpha2020, author = {Alpha, Al and Beta, Bo and others}, title = {T}, journal = {J}, year = 2020}
 @article{two2020, author = {Two, Tam and others}, title = {T}, journal = {J}, year = 2020}
+@article{king2020, author = {King, Jr., Martin Luther}, title = {T}, journal = {J}, year = 2020}
+@article{doe2020, author = {Doe, III, John and Roe, Rita}, title = {T}, journal = {J}, year = 2020}
 """
 
 
@@ -48,6 +51,14 @@ def test_and_others_is_et_al() -> None:
     assert annex["alpha2020"].startswith("Alpha, A., Beta, B., et al. (2020).")
     assert citation_names(bibliography.get("alpha2020")) == "Alpha et al."
     assert citation_names(bibliography.get("two2020")) == "Two et al."
+
+
+def test_a_suffix_is_printed_after_the_initials() -> None:
+    bibliography = _bibliography()
+    annex = {key: stringify(inlines) for key, inlines in format_annex(bibliography)}
+    assert annex["king2020"].startswith("King, M. L., Jr. (2020).")
+    assert annex["doe2020"].startswith("Doe, J., III, & Roe, R. (2020).")
+    assert citation_names(bibliography.get("king2020")) == "King"
 
 
 def test_corporate_authors_sort_by_their_text() -> None:
@@ -124,3 +135,9 @@ def test_what_the_check_accepts_the_annex_prints_without_tex(text: str) -> None:
         annex = stringify(format_reference(reference)) + citation_names(reference)
         if ("warning", reference.key) not in flagged:
             assert not any(char in re.sub(r"https?://\S+", "", annex) for char in "\\{}$"), annex
+
+
+def test_inlines_merge_into_words_with_one_space_between_and_none_at_the_ends() -> None:
+    space, word = {"t": "Space"}, {"t": "Str", "c": "a"}
+    inlines = [space, word, {"t": "Str", "c": "b"}, space, space, ast.emph([word]), space, space]
+    assert ast.merge_inlines(inlines) == [{"t": "Str", "c": "ab"}, space, ast.emph([word])]

@@ -205,7 +205,7 @@ def decode_tex(value: str) -> DecodedText:
     pieces = decoder.pieces()
     pieces = _replace_html(pieces, decoder.problems)
     text = _normalize_space(_plain(pieces))
-    inlines = _merge(_inlines(pieces))
+    inlines = ast.merge_inlines(_inlines(pieces))
     return DecodedText(text, tuple(inlines), tuple(decoder.problems))
 
 
@@ -434,21 +434,6 @@ def _inlines(pieces: list[Piece]) -> list[ast.Node]:
         if isinstance(piece, str):
             inlines += ast.text_inlines(re.sub(r"[ \t\n\r]+", " ", piece))
         else:
-            children = _merge(_inlines(piece[1]))
+            children = ast.merge_inlines(_inlines(piece[1]))
             inlines.append(ast.emph(children) if piece[0] == "emph" else {"t": "Strong", "c": children})
     return inlines
-
-
-def _merge(inlines: list[ast.Node]) -> list[ast.Node]:
-    """Whole words in one Str, one Space between them, none at the ends."""
-    merged: list[ast.Node] = []
-    for inline in inlines:
-        if inline["t"] == "Str" and merged and merged[-1]["t"] == "Str":
-            merged[-1] = {"t": "Str", "c": merged[-1]["c"] + inline["c"]}
-        elif inline["t"] == "Space" and (not merged or merged[-1]["t"] == "Space"):
-            continue
-        else:
-            merged.append(inline)
-    while merged and merged[-1]["t"] == "Space":
-        merged.pop()
-    return merged

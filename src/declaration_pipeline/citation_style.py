@@ -55,6 +55,11 @@ def _initials(person: Person) -> str:
     return " ".join(initials)
 
 
+def _listed_name(person: Person) -> str:
+    """As the annex lists a person: "King, M. L., Jr." (APA puts the suffix after the initials)."""
+    return ", ".join(filter(None, (_surname(person), _initials(person), _decoded(person.lineage_names))))
+
+
 def _creators(reference: Reference) -> tuple[list[Person], bool]:
     """The people an entry is filed under, and whether they are editors."""
     if reference.people("author"):
@@ -80,7 +85,7 @@ def citation_year(reference: Reference) -> str:
 def _creators_text(reference: Reference) -> str:
     """APA-like list: "Bakke, K. M., Mitchell, N. J., & Smidt, H. M."; editors get ", eds."."""
     people, editors = _creators(reference)
-    names = [", ".join(filter(None, (_surname(p), _initials(p)))) for p in people if not _is_others(p)]
+    names = [_listed_name(p) for p in people if not _is_others(p)]
     if len(names) < len(people):
         text = ", ".join([*names, "et al."])
     elif len(names) <= 1:
@@ -118,7 +123,7 @@ def _join(*parts: Inlines, separator: str = " ") -> Inlines:
         if inlines:
             inlines += ast.text_inlines(separator)
         inlines += part
-    return _merge(inlines)
+    return ast.merge_inlines(inlines)
 
 
 def _words(text: str) -> Inlines:
@@ -246,7 +251,7 @@ def format_reference(reference: Reference) -> Inlines:
     """One annex entry, in the form of its biblatex type (an unknown type prints as @misc)."""
     entry_type = TYPES.get(reference.kind)
     form = _FORMS[entry_type.form if entry_type else "misc"]
-    return _merge(_join(form(reference), _links(reference)))
+    return ast.merge_inlines(_join(form(reference), _links(reference)))
 
 
 def sort_key(reference: Reference) -> tuple[str, str, str]:
@@ -281,20 +286,7 @@ def labelled_annex(bibliography: Bibliography) -> list[tuple[str, Inlines, Inlin
     annex = []
     for key, inlines in format_annex(bibliography):
         reference = bibliography.get(key)
-        label = _merge(_filed_under(reference)) if reference is not None else []
+        label = ast.merge_inlines(_filed_under(reference)) if reference is not None else []
         split = ast.split_after_text(inlines, ast.stringify(label)) if label else None
         annex.append((key, *(split or ([], inlines))))
     return annex
-
-
-def _merge(inlines: Inlines) -> Inlines:
-    """Join neighbouring Str nodes, so writers see whole words; one Space between words."""
-    merged: Inlines = []
-    for inline in inlines:
-        if inline["t"] == "Str" and merged and merged[-1]["t"] == "Str":
-            merged[-1] = {"t": "Str", "c": merged[-1]["c"] + inline["c"]}
-        elif inline["t"] == "Space" and (not merged or merged[-1]["t"] == "Space"):
-            continue
-        else:
-            merged.append(inline)
-    return merged

@@ -27,6 +27,21 @@ def text_inlines(text: str) -> list[Node]:
     return inlines
 
 
+def merge_inlines(inlines: list[Node]) -> list[Node]:
+    """Whole words in one Str (so writers see whole words), one Space between them, none at the ends."""
+    merged: list[Node] = []
+    for inline in inlines:
+        if inline["t"] == "Str" and merged and merged[-1]["t"] == "Str":
+            merged[-1] = {"t": "Str", "c": merged[-1]["c"] + inline["c"]}
+        elif inline["t"] == "Space" and (not merged or merged[-1]["t"] == "Space"):
+            continue
+        else:
+            merged.append(inline)
+    while merged and merged[-1]["t"] == "Space":
+        merged.pop()
+    return merged
+
+
 def plain(inlines: list[Node]) -> Node:
     return {"t": "Plain", "c": inlines}
 
