@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from . import pandoc_ast as ast
 from .bibliography import Bibliography
 from .citation_style import citation_names, citation_year, labelled_annex
+from .language import DEFAULT_LANG
 from .signatories import Signatory, in_print_order
 from .sources import Sources
 
@@ -47,12 +48,73 @@ def assemble_document(sources: Sources) -> dict:
         lambda node, in_note: _render_citation(node, in_note, sources.bibliography) if node["t"] == "Cite" else None,
     )
     titles = {key: ast.meta_text(meta, key) or default for key, default in DEFAULT_TITLES.items()}
-    blocks += signatory_section(in_print_order(sources.signatories, sources.order), titles)
-    blocks += annex_section(sources.bibliography, titles["annex-title"])
+    generated = signatory_section(in_print_order(sources.signatories, sources.order), titles) + annex_section(
+        sources.bibliography, titles["annex-title"]
+    )
+    blocks = ids_apart_from(blocks, {identifier for identifier, _ in _identifiers(generated)}) + generated
     # The web page's notes section gets this heading (render.py); print and Word keep notes at the page foot.
     meta["notes-title"] = {"t": "MetaString", "c": titles["notes-title"]}
+    if not (ast.meta_text(meta, "lang") or "").strip():
+        meta["lang"] = {"t": "MetaString", "c": DEFAULT_LANG}
     meta["source-date-epoch"] = {"t": "MetaString", "c": str(source_date_epoch(ast.meta_text(meta, "date")))}
     return {"pandoc-api-version": declaration.ast["pandoc-api-version"], "meta": meta, "blocks": blocks}
+
+
+# Ids the HTML writer and template give their own elements: the notes section, each note and its back-link.
+_WRITER_IDS = re.compile(r"footnotes|title-block-header|fn\d+|fnref\d+")
+
+
+def ids_apart_from(blocks: list, generated: set[str]) -> list:
+    """The declaration with every id that the generated sections or a writer also use renamed.
+
+    A heading called "Footnotes" gets the id "footnotes", as does pandoc's notes
+    section; it becomes "footnotes-1", and links to it follow.
+    """
+    taken = {identifier for identifier, _ in _identifiers(blocks)} | generated
+    renamed: dict[str, str] = {}
+    for identifier, _node in _identifiers(blocks):
+        if identifier in generated or _WRITER_IDS.fullmatch(identifier):
+            number = 1
+            while f"{identifier}-{number}" in taken or _WRITER_IDS.fullmatch(f"{identifier}-{number}"):
+                number += 1
+            renamed[identifier] = f"{identifier}-{number}"
+            taken.add(renamed[identifier])
+    if not renamed:
+        return blocks
+
+    def rename(value: object) -> object:
+        if isinstance(value, list):
+            return [rename(item) for item in value]
+        if not isinstance(value, dict) or "c" not in value:
+            return value
+        node = {**value, "c": rename(value["c"])}
+        attr = _attr_of(node)
+        if attr is not None and attr[0] in renamed:
+            attr[0] = renamed[attr[0]]
+        if node["t"] == "Link" and node["c"][2][0].removeprefix("#") in renamed and node["c"][2][0].startswith("#"):
+            node["c"][2][0] = "#" + renamed[node["c"][2][0][1:]]
+        return node
+
+    return rename(blocks)  # type: ignore[return-value]
+
+
+def _attr_of(node: ast.Node) -> list | None:
+    """The [id, classes, attributes] of a node that has one."""
+    content = node.get("c")
+    if node["t"] == "Header":
+        return content[1]
+    if node["t"] in ("Div", "Span", "Code", "CodeBlock", "Link", "Image", "Table", "Figure"):
+        return content[0]
+    return None
+
+
+def _identifiers(blocks: list) -> list[tuple[str, ast.Node]]:
+    found = []
+    for node in ast.walk(blocks):
+        attr = _attr_of(node)
+        if attr is not None and attr[0]:
+            found.append((attr[0], node))
+    return found
 
 
 def _render_citation(node: ast.Node, in_note: bool, bibliography: Bibliography) -> list[ast.Node]:

@@ -1,18 +1,28 @@
-"""Loading declaration.md: its front matter, with positions, and pandoc's AST."""
+"""Loading declaration.md: its front matter, with positions, and pandoc's AST.
+
+`<!-- ... -->` is an editor's note: pandoc's reader finds the comments (it
+reads raw HTML for that alone), the loader drops them, and every other piece
+of HTML pandoc found goes back into the text as written. The AST that checks,
+assembly and every writer see has no comment and no raw HTML in it.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from yaml.nodes import MappingNode
 
 from . import pandoc
+from . import pandoc_ast as ast
 from .diagnostics import Diagnostic, error
 from .source_text import read_source
 from .yaml_nodes import compose_yaml, mapping_items, position, scalar_text
 
+# A footnote mark as written: an optional escaping backslash, the label, and ":" for a definition.
+NOTE_MARK = re.compile(r"(\\?)\[\^([^\]\s]+)\](:?)")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
@@ -24,12 +34,23 @@ class FrontMatterKey:
 
 
 @dataclass(frozen=True)
+class ReaderMessage:
+    """One entry of pandoc's reader log, such as a note defined but never used."""
+
+    kind: str
+    subject: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
 class Declaration:
     display_path: str
     text: str
     front_matter: tuple[FrontMatterKey, ...]
-    # pandoc's JSON AST of the whole file; treat as read-only.
+    # pandoc's JSON AST of the whole file, comments removed; treat as read-only.
     ast: dict = field(compare=False, repr=False)
+    reader_messages: tuple[ReaderMessage, ...] = ()
 
 
 def load_declaration(path: Path, display_path: str) -> tuple[Declaration | None, list[Diagnostic]]:
@@ -43,8 +64,75 @@ def parse_declaration(text: str, display_path: str) -> tuple[Declaration | None,
     keys, diagnostics = _front_matter_keys(text, display_path)
     if keys is None:
         return None, diagnostics
-    ast = pandoc.markdown_to_ast(text, display_path)
-    return Declaration(display_path, text, keys, ast), diagnostics
+    document, log = pandoc.read_markdown(text, display_path)
+    messages = tuple(
+        ReaderMessage(entry["type"], entry.get("key") or entry.get("contents") or "", entry["line"], entry["column"])
+        for entry in log
+        if isinstance(entry.get("line"), int) and isinstance(entry.get("column"), int)
+    )
+    return Declaration(display_path, text, keys, without_html(document), messages), diagnostics
+
+
+def is_comment(raw: ast.Node) -> bool:
+    return raw["c"][0] == "html" and raw["c"][1].startswith("<!--")
+
+
+def without_html(document: dict) -> dict:
+    """The document with HTML comments removed and any other raw HTML turned back into text."""
+    return {**document, "meta": _text_for_raw(document["meta"])[0], "blocks": _text_for_raw(document["blocks"])[0]}
+
+
+def _text_for_raw(value: Any) -> tuple[Any, bool]:
+    """`value` rebuilt, and whether anything in it was removed (only then are spaces tidied)."""
+    if isinstance(value, dict):
+        rebuilt = {key: _text_for_raw(item) for key, item in value.items()}
+        return {key: item for key, (item, _) in rebuilt.items()}, any(removed for _, removed in rebuilt.values())
+    if not isinstance(value, list):
+        return value, False
+    out: list = []
+    removed = False
+    for item in value:
+        if _kind(item) in ("RawInline", "RawBlock"):
+            if is_comment(item):
+                removed = True
+            else:
+                out += _as_text(item)
+            continue
+        item, removed_below = _text_for_raw(item)
+        removed = removed or removed_below
+        out.append(item)
+    return (_tidy_spaces(out) if removed else out), removed
+
+
+def _kind(value: Any) -> str | None:
+    return value.get("t") if isinstance(value, dict) else None
+
+
+def _as_text(raw: ast.Node) -> list[ast.Node]:
+    inlines: list[ast.Node] = []
+    for number, line in enumerate(raw["c"][1].split("\n")):
+        if number:
+            inlines.append({"t": "SoftBreak"})
+        inlines += ast.text_inlines(line)
+    return [ast.para(inlines)] if raw["t"] == "RawBlock" else inlines
+
+
+_SPACES = ("Space", "SoftBreak")
+
+
+def _tidy_spaces(items: list) -> list:
+    """No doubled, leading or trailing space where a comment was, and no paragraph left empty."""
+    tidy: list = []
+    for item in items:
+        kind = _kind(item)
+        if kind in _SPACES and (not tidy or _kind(tidy[-1]) in _SPACES):
+            continue
+        if kind in ("Para", "Plain") and not item["c"]:
+            continue
+        tidy.append(item)
+    while tidy and _kind(tidy[-1]) in _SPACES:
+        tidy.pop()
+    return tidy
 
 
 def _front_matter_keys(text: str, display_path: str) -> tuple[tuple[FrontMatterKey, ...] | None, list[Diagnostic]]:

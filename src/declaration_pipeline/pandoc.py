@@ -18,9 +18,11 @@ from pathlib import Path
 
 from .diagnostics import PipelineError
 
-# Raw HTML, raw TeX and raw blocks for other formats are off: text in the
-# declaration is text, so a "<script>" someone pasted prints as written.
-MARKDOWN_FORMAT = "markdown-implicit_figures-raw_html-raw_tex-raw_attribute"
+# Raw TeX and raw blocks for other formats are off. Raw HTML is read, but only
+# so that pandoc itself says what an HTML comment is: the loader drops comments
+# and turns every other piece of HTML back into text (declaration.py), so a
+# "<script>" someone pasted prints as written. HTML never becomes a div or span.
+MARKDOWN_FORMAT = "markdown-implicit_figures-raw_tex-raw_attribute-native_divs-native_spans"
 
 
 @cache
@@ -30,7 +32,7 @@ def pandoc_executable() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None = None) -> bytes:
+def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None = None) -> tuple[bytes, bytes]:
     env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "TMPDIR")}
     env["LANG"] = env["LC_ALL"] = "C.UTF-8"
     if source_date_epoch is not None:
@@ -48,7 +50,7 @@ def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None
     if completed.returncode != 0:
         message = pandoc_error_line(completed.stderr.decode("utf-8", "replace"))
         raise PipelineError(f"{what}: pandoc failed (exit {completed.returncode}): {message}")
-    return completed.stdout
+    return completed.stdout, completed.stderr
 
 
 # pandoc ends some errors with the Haskell call stack that raised them: of no use to an editor.
@@ -64,12 +66,25 @@ def pandoc_error_line(stderr: str) -> str:
 
 def markdown_to_ast(text: str, display_path: str) -> dict:
     """Parse Markdown (front matter included) into pandoc's JSON AST."""
-    output = _run(
-        ["--from", MARKDOWN_FORMAT, "--to", "json"],
+    return read_markdown(text, display_path)[0]
+
+
+def read_markdown(text: str, display_path: str) -> tuple[dict, list[dict]]:
+    """pandoc's AST of the Markdown, and what its reader logged about it.
+
+    The log entries are pandoc's own typed messages ({"type": "DuplicateNoteReference",
+    "line": ..., "column": ...}), read from its JSON log rather than its wording.
+    """
+    output, log = _run(
+        ["--from", MARKDOWN_FORMAT, "--to", "json", "--quiet", "--log=/dev/stderr"],
         text.encode("utf-8"),
         f"{display_path}: parsing Markdown",
     )
-    return json.loads(output)
+    try:
+        messages = json.loads(log) if log.strip() else []
+    except ValueError as exc:
+        raise PipelineError(f"{display_path}: pandoc's reader log is not JSON: {exc}") from exc
+    return json.loads(output), messages
 
 
 def write_format(
@@ -88,15 +103,15 @@ def write_format(
     command = ["--from", "json", "--to", to, *args]
     if output_path is not None:
         command += ["--output", str(output_path)]
-    return _run(command, json.dumps(ast).encode("utf-8"), what, source_date_epoch)
+    return _run(command, json.dumps(ast).encode("utf-8"), what, source_date_epoch)[0]
 
 
 def default_data_file(name: str) -> bytes:
-    return _run(["--print-default-data-file", name], b"", f"reading pandoc's default {name}")
+    return _run(["--print-default-data-file", name], b"", f"reading pandoc's default {name}")[0]
 
 
 @cache
 def pandoc_version() -> str:
     """The pinned pandoc's version, from its own --version output."""
-    first_line = _run(["--version"], b"", "asking pandoc for its version").decode().splitlines()[0]
+    first_line = _run(["--version"], b"", "asking pandoc for its version")[0].decode().splitlines()[0]
     return first_line.split()[-1]

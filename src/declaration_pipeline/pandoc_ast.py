@@ -135,6 +135,8 @@ def _stringify(value: Any, parts: list[str]) -> None:
         parts.append(" ")
     elif kind in ("Code", "Math", "RawInline"):
         parts.append(content[1])
+    elif kind == "CodeBlock":
+        parts.append("\n" + content[1] + "\n")
     elif kind == "Quoted":
         left, right = ("“", "”") if content[0]["t"] == "DoubleQuote" else ("‘", "’")
         parts.append(left)

@@ -17,6 +17,7 @@ from .assemble import ANNEX_LABEL
 from .assembled_document import document_epoch
 from .atomic_files import remove_stale_partials, temporary_path, write_atomically
 from .docx_package import finish_docx, reference_docx
+from .language import DEFAULT_LANG, language_and_region
 from .pandoc_ast import meta_text, replace_inlines
 from .typst import compile_typst
 
@@ -191,8 +192,30 @@ def _raw_typst(markup: str) -> dict:
     return {"t": "RawInline", "c": ["typst", markup]}
 
 
+def math_with_alt_text(blocks: list) -> list:
+    """Each formula with its source as alternative text, which PDF/UA requires of every formula.
+
+    Typst has no alt text in `$...$` syntax, so a scoped set rule carries it:
+    `#[#set math.equation(alt: "x^2");$x^2$]`.
+    """
+
+    def with_alt(node: dict, _in_note: bool) -> list | None:
+        if node["t"] != "Math":
+            return None
+        alt = node["c"][1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+        return [
+            {"t": "RawInline", "c": ["typst", f'#[#set math.equation(alt: "{alt}");']},
+            node,
+            {"t": "RawInline", "c": ["typst", "]"]},
+        ]
+
+    return replace_inlines(blocks, with_alt)
+
+
 def typst_markup(document: dict) -> str:
-    blocks = escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(document["blocks"])))
+    blocks = math_with_alt_text(
+        escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(document["blocks"])))
+    )
     document = {**document, "blocks": blocks}
     return pandoc.write_format(
         document,
@@ -221,9 +244,12 @@ def render_pdf(document: dict, output: Path, markup_output: Path | None = None) 
 def document_inputs(document: dict) -> dict[str, object]:
     """What the Typst template reads through sys.inputs: plain strings, never markup."""
     meta = document["meta"]
+    language, region = language_and_region(meta_text(meta, "lang") or DEFAULT_LANG)
     return {
         "author": [meta_text(meta, "author")] if meta_text(meta, "author") else [],
         "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
+        "lang": language,
+        **({"region": region} if region else {}),
     }
 
 

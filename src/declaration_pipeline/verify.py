@@ -21,11 +21,17 @@ from pathlib import Path
 
 from . import pandoc_ast as ast
 from . import pdf_structure
+from .declaration import NOTE_MARK
 from .diagnostics import Diagnostic, PipelineError, error
+from .language import DEFAULT_LANG, pdf_language
 from .signatories import load_signatory_file
 from .sources import DECLARATION, SIGNATORIES
 
 A4_POINTS = (595.28, 841.89)
+STRAIGHT_QUOTES = str.maketrans("‘’“”", "''\"\"")
+# Where a formula stands in an expected text: each format shows math its own way
+# (TeX source in HTML, OMML in DOCX, glyphs in the PDF), so any text matches it.
+MATH = "\ufffc"
 
 
 @dataclass
@@ -47,8 +53,9 @@ class Expected:
     annex: tuple[str, ...]
     citations: tuple[str, ...]
     signatories: tuple[str, ...]
-    # What must never survive into an output: "@key" of each cited key, "[^label]" of each note
-    raw_syntax: tuple[str, ...] = ()
+    # Markdown that must not survive into an output ("@key" of each cited key, "[^label]" of each
+    # note label), each with how often the document itself shows it as text (a code span, a name)
+    raw_syntax: tuple[tuple[str, int], ...] = ()
     # Names under withdrawn: in signatories.yaml, which no list item may print
     withdrawn: tuple[str, ...] = ()
 
@@ -84,7 +91,10 @@ def expectations(root: Path, document: dict) -> Expected:
     if problems:
         raise PipelineError(f"{SIGNATORIES}: cannot verify outputs, the sources have errors")
     headings, footnotes, citations = [], [], []
-    for node in ast.walk(document["blocks"]):
+    with_math_gaps = ast.replace_inlines(
+        document["blocks"], lambda node, _in_note: [{"t": "Str", "c": MATH}] if node["t"] == "Math" else None
+    )
+    for node in ast.walk(with_math_gaps):
         kind = node["t"]
         if kind == "Header":
             headings.append(ast.stringify(node))
@@ -97,14 +107,16 @@ def expectations(root: Path, document: dict) -> Expected:
         for node in ast.walk(document["blocks"])
         if node["t"] == "Link" and node["c"][2][0].startswith("#ref-")
     }
-    labels = set(re.findall(r"\[\^([^\]\s]+)\]", _read_text(root / DECLARATION)))
+    labels = {match.group(2) for match in NOTE_MARK.finditer(_read_text(root / DECLARATION))}
+    syntax = sorted(f"@{key}" for key in cited) + sorted(f"[^{label}]" for label in labels)
+    shown = literal_text(document)
     return Expected(
         tuple(headings),
         tuple(footnotes),
         annex_entries(document),
         tuple(citations),
         tuple(s.display for s in loaded.signatories),
-        tuple(sorted(f"@{key}" for key in cited)) + tuple(sorted(f"[^{label}]" for label in labels)),
+        tuple((text, shown.count(text)) for text in syntax),
         tuple(w.name for w in loaded.withdrawn),
     )
 
@@ -120,11 +132,30 @@ def annex_entries(document: dict) -> tuple[str, ...]:
     )
 
 
+def literal_text(document: dict) -> str:
+    """Every text the document shows, notes and metadata included: an upper bound on what an output may say."""
+    notes = [node["c"] for node in ast.walk(document["blocks"]) if node["t"] == "Note"]
+    parts = [
+        ast.stringify(document["blocks"]),
+        *map(ast.stringify, notes),
+        *map(ast.stringify, document["meta"].values()),
+    ]
+    return "\n".join(parts)
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+def _same_text(expected: str, found: str, *, whole: bool) -> bool:
+    """`found` (squashed) is `expected`, or holds it when not `whole`; a formula may read as anything."""
+    if MATH not in expected:
+        return squash(expected) == found if whole else squash(expected) in found
+    pattern = re.compile(".*?".join(re.escape(piece) for piece in squash(expected).split(MATH)), re.S)
+    return bool(pattern.fullmatch(found) if whole else pattern.search(found))
 
 
 def compare_content(path: str, expected: Expected, extracted: Extracted) -> list[Diagnostic]:
@@ -142,7 +173,7 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
 
     found_headings = [squash(h) for h in extracted.headings]
     for heading in expected.headings:
-        if squash(heading) not in found_headings:
+        if not any(_same_text(heading, found, whole=True) for found in found_headings):
             problem("verify-heading", f'heading "{heading}" is missing or not marked as a heading')
 
     # Each signatory is a list item of its own: count whole items, so that a name
@@ -168,7 +199,7 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
         )
     found_notes = [squash(note) for note in extracted.footnotes]
     for note in expected.footnotes:
-        if not any(squash(note) in found for found in found_notes):
+        if not any(_same_text(note, found, whole=False) for found in found_notes):
             problem("verify-footnote", f'footnote "{note[:60]}" is missing or not a real footnote')
 
     for entry in expected.annex:
@@ -178,8 +209,8 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
         if squash(citation) not in text:
             problem("verify-citation", f'citation "{citation}" is missing')
 
-    for syntax in expected.raw_syntax:
-        if syntax in extracted.text:
+    for syntax, shown in expected.raw_syntax:
+        if extracted.text.count(syntax) > shown:
             problem("verify-raw-syntax", f'leftover Markdown or citation syntax "{syntax}"')
     return problems + extracted.problems
 
@@ -223,10 +254,11 @@ def read_pdf(path: Path, document: dict) -> Extracted:
     catalog = reader.trailer["/Root"]
     title = (reader.metadata or {}).get("/Title")
     expected_title = ast.meta_text(document["meta"], "title")
-    if title != expected_title:
+    # pandoc's Typst writer hands Typst straight quotes, which Typst curls in the text but not in metadata.
+    if title is None or expected_title is None or title != expected_title.translate(STRAIGHT_QUOTES):
         problem("verify-metadata", f"PDF title is {title!r}, expected {expected_title!r}")
-    lang = ast.meta_text(document["meta"], "lang")
-    if str(catalog.get("/Lang", "")) != (lang or ""):
+    lang = pdf_language(ast.meta_text(document["meta"], "lang") or DEFAULT_LANG)
+    if str(catalog.get("/Lang", "")) != lang:
         problem("verify-metadata", f"PDF language is {catalog.get('/Lang')!r}, expected {lang!r}")
     if "/StructTreeRoot" not in catalog:
         problem("verify-pdf-tagged", "PDF has no structure tree (not tagged)")
@@ -310,10 +342,13 @@ def document_has_notes(document: dict) -> bool:
 
 
 def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int, str]], list[pdf_structure.TextPiece]]:
-    """Each page's text, per page (by object number) the text of each marked-content id, and every text object.
+    """Each page's text without its furniture, per page (by object number) the text of each marked-content id,
+    and every text object.
 
     PDFium (pypdfium2) reads the text: ten times faster than pypdf on a
-    thousand pages, and it keeps Indic clusters whole.
+    thousand pages, and it keeps Indic clusters whole. Page furniture (the page
+    number) is an artifact outside the structure tree: left in, it would land
+    inside an annex entry that breaks across the page.
     """
     import ctypes
 
@@ -327,12 +362,13 @@ def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int,
     try:
         for index, page in enumerate(document):
             text_page = page.get_textpage()
-            page_texts.append(text_page.get_text_range())
             texts: dict[int, str] = {}
+            artifacts = []
             for text_object in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):
                 mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(text_object.raw)
                 pieces.append(_text_piece(index + 1, text_object.raw, mcid))
                 if mcid < 0:
+                    artifacts.append(text_object)
                     continue
                 size = pdfium_c.FPDFTextObj_GetText(text_object.raw, text_page.raw, None, 0)
                 buffer = ctypes.create_string_buffer(size)
@@ -341,6 +377,7 @@ def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int,
                 )
                 texts[mcid] = texts.get(mcid, "") + buffer.raw[: max(size - 2, 0)].decode("utf-16-le")
             marked[pages[index].indirect_reference.idnum] = texts
+            page_texts.append(_text_without(text_page, artifacts))
     finally:
         document.close()
     return page_texts, marked, pieces
@@ -364,6 +401,41 @@ def _text_piece(page: int, text_object, mcid: int) -> pdf_structure.TextPiece:  
             pdfium_c.FPDFPageObjMark_GetName(mark, ctypes.cast(name, ctypes.POINTER(ctypes.c_ushort)), length, length)
             artifact = artifact or name.raw[: max(length.value - 2, 0)].decode("utf-16-le") == "Artifact"
     return pdf_structure.TextPiece(page, bottom.value, mcid >= 0, artifact)
+
+
+def _text_without(text_page, artifacts: list) -> str:  # type: ignore[no-untyped-def]
+    """The page's text without the characters drawn by the `artifacts` text objects.
+
+    PDFium keeps each object's characters together: find one by position, then
+    widen to the neighbours drawn by the same object.
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    def drawn_by(char_index: int) -> int | None:
+        return ctypes.cast(pdfium_c.FPDFText_GetTextObject(text_page.raw, char_index), ctypes.c_void_p).value
+
+    count = pdfium_c.FPDFText_CountChars(text_page.raw)
+    removed: list[tuple[int, int]] = []
+    for artifact in artifacts:
+        handle = ctypes.cast(artifact.raw, ctypes.c_void_p).value
+        left, bottom, right, top = artifact.get_bounds()
+        start = pdfium_c.FPDFText_GetCharIndexAtPos(text_page.raw, (left + right) / 2, (bottom + top) / 2, 2.0, 2.0)
+        if start < 0 or drawn_by(start) != handle:
+            continue
+        end = start
+        while start > 0 and drawn_by(start - 1) == handle:
+            start -= 1
+        while end + 1 < count and drawn_by(end + 1) == handle:
+            end += 1
+        removed.append((start, end + 1))
+    pieces, position = [], 0
+    for start, end in sorted(removed):
+        pieces.append(text_page.get_text_range(position, start - position) if start > position else "")
+        position = max(position, end)
+    pieces.append(text_page.get_text_range(position) if position < count else "")
+    return "".join(pieces)
 
 
 def _tagged_texts(catalog, marked: dict[int, dict[int, str]], tags: tuple[str, ...]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -575,7 +647,9 @@ def read_html(path: Path, document: dict) -> Extracted:
     notes = []
     section = next((e for e in tree.iter() if e.get("id") == "footnotes"), None)
     if section is not None:
-        for item in section.iter("li"):
+        # Each note is an item of the section's own list; a list inside a note is part of that note.
+        items = [item for notes_list in section.findall("ol") for item in notes_list.findall("li")]
+        for item in items:
             if not any((a.get("href") or "").startswith("#fnref") for a in item.iter("a")):
                 problem("verify-footnote", f"footnote {item.get('id')} has no back-link")
             notes.append(_element_text(item))

@@ -10,6 +10,7 @@ from .bibliography import check_bibliography
 from .citations import check_citations
 from .footnotes import check_footnotes
 from .front_matter import check_front_matter
+from .headings import check_headings
 from .printable import check_printable
 from .resources import check_resources
 from .signatories import check_signatories
@@ -21,6 +22,7 @@ def run_checks(sources: Sources) -> list[Diagnostic]:
     if sources.declaration is not None:
         diagnostics += check_front_matter(sources.declaration)
         diagnostics += check_footnotes(sources.declaration)
+        diagnostics += check_headings(sources.declaration)
         diagnostics += check_resources(sources.declaration)
         if sources.bibliography.readable:
             diagnostics += check_citations(sources.declaration, sources.bibliography)

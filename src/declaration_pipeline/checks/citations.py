@@ -2,7 +2,9 @@
 
 Citations are found by walking pandoc's `Cite` nodes, so only what pandoc
 really reads as a citation counts: an e-mail address never does, and `\\@` is
-an escaped at-sign. Keys match exactly, case included, as in pandoc.
+an escaped at-sign. Keys match exactly, case included, as in pandoc. An in-text
+`@name` with no such key is a missing reference when it looks like a key (a
+year, a close match), and a stray at-sign, to escape, when it looks like a handle.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from ..source_text import LineIndex
 from .markdown_text import prose_only
 
 # pandoc: a key may contain internal punctuation :.#$%&-+?<>~/ followed by a word character.
+# What sets a citation key apart from an @handle such as "@unodc_watch": a year, or a "doi:"-style prefix.
+_KEY_SHAPE = re.compile(r"(?<!\d)(1[5-9]|20)\d\d(?!\d)|^[A-Za-z]+:\S")
 _KEY_END = r"(?![\w]|[:.#$%&\-+?<>~/]\w)"
 
 
@@ -43,7 +47,7 @@ def check_citations(declaration: Declaration, bibliography: Bibliography) -> lis
             continue
         reported.add(key)
         suggestion = _closest(key, known)
-        if suggestion is None and mode == "AuthorInText":
+        if suggestion is None and mode == "AuthorInText" and not looks_like_a_key(key):
             code = "citation-stray-at"
             message = (
                 f'"@{key}" is read as a citation, but no reference has the key "{key}"; '
@@ -58,6 +62,11 @@ def check_citations(declaration: Declaration, bibliography: Bibliography) -> lis
             line, col = index.position(offset)
             diagnostics.append(error(declaration.display_path, line, col, code, message))
     return diagnostics
+
+
+def looks_like_a_key(text: str) -> bool:
+    """A year ("fish_save_2008", "Smith2020a") or a prefix ("doi:10.1/x"): a reference, not a handle."""
+    return bool(_KEY_SHAPE.search(text))
 
 
 def _closest(key: str, known: list[str]) -> str | None:

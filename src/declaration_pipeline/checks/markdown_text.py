@@ -2,8 +2,9 @@
 
 pandoc's Markdown reader keeps no source positions, so the checks take *what*
 to report from pandoc's AST and *where* from the text. Front matter, code
-blocks and code spans are blanked out first (same length, newlines kept), so
-positions stay exact and nothing inside code is mistaken for markup.
+blocks, code spans and HTML comments are blanked out first (same length,
+newlines kept), so positions stay exact and nothing inside code or an
+editor's comment is mistaken for markup.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.S)
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,}).*?\n.*?^ {0,3}\2[`~]*[ \t]*$", re.S | re.M)
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 def blank(match: re.Match) -> str:
@@ -20,7 +22,7 @@ def blank(match: re.Match) -> str:
 
 
 def prose_only(text: str) -> str:
-    """`text` with front matter and code replaced by spaces."""
+    """`text` with front matter, code and comments replaced by spaces."""
     text = _FRONT_MATTER.sub(blank, text, count=1)
     text = _FENCE.sub(blank, text)
-    return _CODE_SPAN.sub(blank, text)
+    return _COMMENT.sub(blank, _CODE_SPAN.sub(blank, text))
