@@ -146,14 +146,16 @@ def sentence(draw: st.DrawFn, notes: list[str] | None = None) -> str:
 def declarations(draw: st.DrawFn) -> str:
     notes: list[str] = []
     blocks = []
-    for _ in range(draw(st.integers(1, 5))):
+    level = 0
+    for number in range(draw(st.integers(1, 5))):
         kind = draw(st.sampled_from(["heading", "para", "quote", "codeblock", "display", "comment", "list"]))
         if kind == "heading":
-            blocks.append("#" * draw(st.integers(1, 2)) + " " + draw(HEADING_TEXT))
+            level = draw(st.integers(1, min(level + 1, 3)))
+            blocks.append("#" * level + " " + draw(HEADING_TEXT))
         elif kind == "para":
             blocks.append(draw(sentence(notes)))
         elif kind == "quote":
-            label = f"q{len(notes)}"
+            label = f"q{number}"
             blocks.append(f"> {draw(sentence())}[^{label}]\n>\n> [^{label}]: {draw(sentence())}")
         elif kind == "codeblock":
             blocks.append("```\n" + " ".join(draw(st.lists(SYNTAX, min_size=1, max_size=4))) + "\n```")

@@ -32,24 +32,24 @@ def check_footnotes(declaration: Declaration) -> list[Diagnostic]:
     index = LineIndex(declaration.text)
     diagnostics = []
     for message in declaration.reader_messages:
+        if message.kind not in (DUPLICATE, UNUSED):
+            continue
+        definitions = _definitions(prose, index, message.subject)
+        line, col = message.line, message.col
+        if definitions and (line, col) not in definitions:
+            # Inside a block quote or list item pandoc counts lines from the start of that block.
+            line, col = definitions[1] if message.kind == DUPLICATE and len(definitions) > 1 else definitions[0]
         if message.kind == DUPLICATE:
-            first = _first_definition_line(prose, index, message.subject)
-            where = f" (first at line {first})" if first is not None and first < message.line else ""
+            where = f" (first at line {definitions[0][0]})" if definitions and definitions[0][0] < line else ""
             diagnostics.append(
-                error(
-                    path,
-                    message.line,
-                    message.col,
-                    "footnote-duplicate",
-                    f'footnote "{message.subject}" is defined twice{where}',
-                )
+                error(path, line, col, "footnote-duplicate", f'footnote "{message.subject}" is defined twice{where}')
             )
-        elif message.kind == UNUSED:
+        else:
             diagnostics.append(
                 warning(
                     path,
-                    message.line,
-                    message.col,
+                    line,
+                    col,
                     "footnote-unused",
                     f'footnote "{message.subject}" is defined but never referenced, so it would not be printed',
                 )
@@ -80,8 +80,10 @@ def _is_definition(prose: str, match: re.Match) -> bool:
     )
 
 
-def _first_definition_line(prose: str, index: LineIndex, label: str) -> int | None:
-    for match in NOTE_MARK.finditer(prose):
-        if match.group(2) == label and _is_definition(prose, match):
-            return index.position(match.start())[0]
-    return None
+def _definitions(prose: str, index: LineIndex, label: str) -> list[tuple[int, int]]:
+    """Where `label` is defined, in order: line and column of its "[^"."""
+    return [
+        index.position(match.start())
+        for match in NOTE_MARK.finditer(prose)
+        if match.group(2) == label and _is_definition(prose, match)
+    ]
