@@ -166,7 +166,7 @@ def declarations(draw: st.DrawFn) -> str:
         else:
             blocks.append("\n".join(f"- {draw(sentence(notes))}" for _ in range(draw(st.integers(1, 3)))))
     definitions = [f"[^{label}]: {draw(sentence())}" for label in notes]
-    lang = draw(st.sampled_from(["", "lang: en\n", "lang: fr\n", "lang: en-GB\n", "lang: zh-Hant-TW\n"]))
+    lang = draw(st.sampled_from(["", "lang: en\n", "lang: fr\n", "lang: en-GB\n", "lang: de\n", "lang: zh-Hant-TW\n"]))
     return f"---\ntitle: Generated\n{lang}---\n\n" + "\n\n".join(blocks + definitions) + "\n"
 
 

@@ -28,7 +28,9 @@ from .signatories import load_signatory_file
 from .sources import DECLARATION, SIGNATORIES
 
 A4_POINTS = (595.28, 841.89)
-STRAIGHT_QUOTES = str.maketrans("‘’“”", "''\"\"")
+# Quotation marks are typography: pandoc curls them, Typst curls straight ones by
+# language (« » in French, „ “ in German) in text but not in outlines or metadata.
+STRAIGHT_QUOTES = str.maketrans(dict.fromkeys("‘’‚‛‹›", "'") | dict.fromkeys("“”„‟«»", '"'))
 # Where a formula stands in an expected text: each format shows math its own way
 # (TeX source in HTML, OMML in DOCX, glyphs in the PDF), so any text matches it.
 MATH = "\ufffc"
@@ -69,7 +71,7 @@ def squash(text: str) -> str:
     text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) not in ("Cf", "Cc"))
     # PDFium marks a hyphen it took out at a line break as U+FFFE in page text
     # and as U+0002 in a text object's text.
-    return re.sub(r"[\s\-\u2010\u2011\u00a0\ufffe]+", "", text)
+    return re.sub(r"[\s\-\u2010\u2011\u00a0\ufffe]+", "", text.translate(STRAIGHT_QUOTES))
 
 
 def _is_complex(text: str) -> bool:
