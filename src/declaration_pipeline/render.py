@@ -41,6 +41,8 @@ def render_html(document: dict, output: Path) -> None:
             "--shift-heading-level-by=1",
             "--section-divs",
             "--wrap=none",
+            # Formulas as MathML, which browsers draw themselves: no script, no web font.
+            "--mathml",
         ),
         source_date_epoch=document_epoch(document),
     )
