@@ -282,3 +282,51 @@ def test_the_default_ref_is_the_pull_requests_base_in_ci_else_head() -> None:
     assert default_base_ref({"GITHUB_BASE_REF": "main"}) == "origin/main"
     assert default_base_ref({"GITHUB_BASE_REF": ""}) == "HEAD"
     assert default_base_ref({}) == "HEAD"
+
+
+# The approved draft gives one signatory an affiliation; the new one changes it,
+# adds a country and an honorific with an affiliation, and renames two.
+SIGNATORY_BEFORE = {
+    "signatories.yaml": [("  - Ugljesa Zvekic\n", "  - name: Ugljesa Zvekic\n    affiliation: UNODC\n")]
+}
+SIGNATORY_EDITS = {
+    "signatories.yaml": [
+        ("  - Rapha International\n", "  - name: Rapha International\n    country: Kenya\n"),
+        ("  - Soroptimist International\n", "  - Soroptimist Internacional\n"),
+        ("  - Centre for Governance Research\n", "  - Institute for Policy Studies\n"),
+        ("  - Edda Giuberti\n", "  - name: Dr Edda Giuberti\n    affiliation: University of Padua\n"),
+        ("    affiliation: UNODC\n", "    affiliation: UNICRI\n"),
+    ]
+}
+
+
+def _marked_words(document: dict) -> list[tuple[str, str]]:
+    spans = [n for n in ast.walk(document["blocks"]) if n["t"] == "Span"]
+    return [(c, ast.stringify(n["c"][1])) for n in spans for c in (DELETION, INSERTION) if c in n["c"][0][1]]
+
+
+def test_a_signatorys_details_are_marked_alone_and_a_rename_both_ways(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    edit(project, SIGNATORY_BEFORE)
+    old_docx = version_docx(project, tmp_path / "old.docx")
+    old = assemble_document(check_sources(project)[0])
+    edit(project, SIGNATORY_EDITS)
+    new_docx = version_docx(project, tmp_path / "new.docx")
+    new = assemble_document(check_sources(project)[0])
+    redline = redline_documents(old, new, *marks_author_and_date(new, None))
+    assert _marked_words(redline.document) == [
+        (INSERTION, " "),  # the space before the details, outside their span
+        (INSERTION, "(Kenya)"),
+        (DELETION, "International"),
+        (INSERTION, "Internacional"),
+        (DELETION, "Centre for Governance Research"),
+        (INSERTION, "Institute for Policy Studies"),
+        (INSERTION, "Dr "),
+        (INSERTION, " "),
+        (INSERTION, "(University of Padua)"),
+        (DELETION, "(UNODC)"),
+        (INSERTION, "(UNICRI)"),
+    ]
+    write_docx(redline, tmp_path / "redline.docx")
+    assert docx_text(tmp_path / "redline.docx", "accept") == docx_text(new_docx)
+    assert docx_text(tmp_path / "redline.docx", "reject") == docx_text(old_docx)

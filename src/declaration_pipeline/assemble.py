@@ -154,8 +154,12 @@ def _render_citation(node: ast.Node, in_note: bool, bibliography: Bibliography) 
     return [ast.span(inlines, classes=("citation",))]
 
 
+# The class of the span holding a signatory's name, which the redline reads back.
+SIGNATORY_NAME = "signatory-name"
+
+
 def _signatory_inlines(signatory: Signatory) -> list[ast.Node]:
-    inlines = [ast.span(ast.text_inlines(signatory.name), classes=("signatory-name",))]
+    inlines = [ast.span(ast.text_inlines(signatory.name), classes=(SIGNATORY_NAME,))]
     if signatory.details:
         details = ast.text_inlines(f"({signatory.details})")
         inlines += [{"t": "Space"}, ast.span(details, classes=("signatory-details",))]

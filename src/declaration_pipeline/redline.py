@@ -4,7 +4,11 @@ Pure: two pandoc documents in, one pandoc document and a list of changes out.
 Blocks are aligned first (difflib on whole blocks, then, within each changed
 stretch, the closest pairs of the same kind), then words within each pair;
 footnotes, list items (the signatories) and annex entries are aligned the same
-way, one level down. What is equal is left unmarked.
+way, one level down. What is equal is left unmarked. A signatory is the same
+signatory when its name keeps its identity key (the duplicate check's rule), so
+a country or affiliation added marks only the details. Other items are paired
+by similarity, so a rename is marked word by word or, if little is left of the
+old name, as one signatory deleted and another inserted.
 
 The marks are pandoc's own convention for tracked changes, which its DOCX
 writer turns into w:ins and w:del: a Span of class "insertion" or "deletion"
@@ -27,6 +31,8 @@ from typing import Any, Literal
 from rapidfuzz import fuzz
 
 from . import pandoc_ast as ast
+from .assemble import SIGNATORY_NAME
+from .names import identity_key
 from .sigdiff import RENAME_SCORE
 
 INSERTION, DELETION = "insertion", "deletion"
@@ -250,6 +256,7 @@ class _Differ:
         self.words = {INSERTION: 0, DELETION: 0}
         self.section = ("", "")
         self.parts: list[Part] = ["body"]
+        self.individuals = False  # in the list of individuals, whose names' keys drop honorifics
         self._anchors = itertools.count(1)
         # By id(), holding the node so that its id is not reused while cached.
         self._text_cache: dict[int, tuple[ast.Node, str]] = {}
@@ -275,12 +282,25 @@ class _Differ:
         return out
 
     def _items(self, old: list[list], new: list[list]) -> list[list]:
-        """List items (a signatory each) aligned like blocks."""
+        """List items (a signatory each) aligned like blocks, the same signatory paired first."""
         out: list[list] = []
         matcher = SequenceMatcher(None, [_key(i) for i in old], [_key(i) for i in new], autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 out += new[j1:j2]
+            else:
+                out += self._changed_items(old[i1:i2], new[j1:j2])
+        return out
+
+    def _changed_items(self, old: list[list], new: list[list]) -> list[list]:
+        """Items that changed: those naming the same signatory paired in order, the rest aligned by similarity."""
+        old_keys = [self._signatory_key(item) or ("old", k) for k, item in enumerate(old)]
+        new_keys = [self._signatory_key(item) or ("new", k) for k, item in enumerate(new)]
+        out: list[list] = []
+        matcher = SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                out += [[self._pair(a[0], b[0])] for a, b in zip(old[i1:i2], new[j1:j2], strict=True)]
                 continue
             wrapped_old = [{"t": "Item", "c": item} for item in old[i1:i2]]
             wrapped_new = [{"t": "Item", "c": item} for item in new[j1:j2]]
@@ -292,6 +312,13 @@ class _Differ:
                 else:
                     out.append([m for block in b["c"] for m in self._whole(block, INSERTION)])
         return out
+
+    def _signatory_key(self, item: list) -> tuple[str, str] | None:
+        """The identity key of the signatory an item names, or None for an item that names none."""
+        name = _signatory_name(item)
+        if name is None:
+            return None
+        return ("signatory", identity_key(name, individual=self.individuals))
 
     def _align(self, old: list, new: list) -> list[tuple[Any, Any]]:
         """Old and new blocks in document order, the best monotone pairing of similar ones side by side."""
@@ -360,6 +387,8 @@ class _Differ:
             return {"t": kind, "c": [content[0], content[1], self._paragraph(old["c"][2], content[2])]}
         if kind == "Div":
             self.parts.append(_part_of(content[0][1], self.parts[-1]))
+            if "signatories" in content[0][1]:
+                self.individuals = "individuals" in content[0][1]
             try:
                 return {"t": kind, "c": [content[0], self.blocks(old["c"][1], content[1])]}
             finally:
@@ -566,6 +595,16 @@ def _kind(block: ast.Node) -> tuple:
     if kind == "Div":
         return (kind, tuple(block["c"][0][1]))
     return (kind,)
+
+
+def _signatory_name(blocks: list) -> str | None:
+    """The name in a signatory list item (one paragraph, the name's span first), or None."""
+    if len(blocks) != 1 or blocks[0]["t"] != "Plain" or not blocks[0]["c"]:
+        return None
+    first = blocks[0]["c"][0]
+    if first["t"] != "Span" or SIGNATORY_NAME not in first["c"][0][1]:
+        return None
+    return ast.stringify(first["c"][1])
 
 
 def _part_of(classes: list[str], enclosing: Part) -> Part:
