@@ -253,7 +253,23 @@ def test_lists_that_do_not_exist_yet_are_started_at_the_end_of_the_file(tmp_path
 def test_consent_answers() -> None:
     for answer in ("Yes", "yes", "I agree", "Yes, I agree", "Oui", "Sí", "✓", "I consent to be listed", "X"):
         assert consents(answer), answer
-    for answer in ("", "No", "no", "I do not agree", "I don't consent", "Maybe later", "Non", "Not yet"):
+    for answer in (
+        "",
+        "No",
+        "no",
+        "I do not agree",
+        "I don't consent",
+        "Maybe later",
+        "Non",
+        "Not yet",
+        "I don’t agree",
+        "I don‘t agree",
+        "I donʼt agree",
+        "Yes, but please don’t publish my country",
+        "Yes, but please don't publish my name",
+        "I won't agree",
+        "I can’t agree",
+    ):
         assert not consents(answer), answer
 
 

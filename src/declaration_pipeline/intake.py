@@ -58,7 +58,12 @@ CONSENT_WORDS = frozenset({"consent", "agree", "permission", "publish", "publish
 AFFIRMATIVE = frozenset(
     {"yes", "y", "oui", "si", "sí", "ja", "sim", "true", "1", "x", "agree", "agreed", "consent", "accept", "confirm"}
 )
-NEGATIVE = frozenset({"no", "n", "non", "nein", "não", "false", "0", "not", "don't", "dont", "disagree", "decline"})
+NEGATIVE = frozenset(
+    {"no", "n", "non", "nein", "não", "false", "0", "not", "never", "disagree", "decline", "refuse", "cannot"}
+    | {"don't", "dont", "won't", "wont", "can't", "cant", "doesn't", "do'nt"}
+)
+# Typographic apostrophes ("don’t"), as phones and word processors type them, read as the plain one.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'"})
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.\w+")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,}$")
 _PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -213,7 +218,7 @@ def kind_of(answer: str) -> Kind | None:
 
 def consents(answer: str) -> bool:
     """Only a clear yes: "Yes", "I agree ...", a ticked box's own text. Empty, "No", "Maybe" are not."""
-    words = re.findall(r"[\w']+|[✓✔]", fold(answer))
+    words = re.findall(r"[\w']+|[✓✔]", fold(answer).translate(_APOSTROPHES))
     if not words or words[0] in NEGATIVE or NEGATIVE & set(words[1:]) - {"n", "0", "1"}:
         return False
     return words[0] in AFFIRMATIVE or words[0] in "✓✔" or bool(AFFIRMATIVE & set(words) - {"y", "x", "1", "si"})
