@@ -18,7 +18,7 @@ from conftest import copy_project, run_doit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from declaration_pipeline.intake import consents, kind_of, read_form, yaml_scalar
+from declaration_pipeline.intake import consents, kind_of, merge_form, read_form, yaml_scalar
 from declaration_pipeline.verify import read_docx, read_html, read_pdf, squash
 
 FORMS = Path(__file__).parent / "intake"
@@ -316,3 +316,24 @@ def test_kobotoolbox_and_typeform_exports_are_read_too() -> None:
         ("Ana Ruiz", "individual", "Universidad de Chile", True),
         ("Li Wei", "individual", None, False),
     ]
+
+
+def test_a_row_whose_own_name_is_empty_is_invalid_and_never_takes_the_other_name() -> None:
+    export = (
+        b"Signing as,Full name,Organization name,Country,I agree to be published\n"
+        b"An organization,Jane Contact,,Kenya,Yes\n"
+        b"An individual,,Acme Foundation,Peru,Yes\n"
+        b"An organization,Jane Contact,Beta Trust,Kenya,Yes\n"
+        b"An individual,Ana Ruiz,Acme Foundation,Peru,Yes\n"
+    )
+    rows, problems = read_form(export, "form.csv")
+    assert problems == []
+    result, problems = merge_form("organizations:\n  - Alpha\n", rows, "form.csv")
+    assert problems == [] and result is not None
+    assert [(s.name, s.kind) for s in result.added] == [("Beta Trust", "organization"), ("Ana Ruiz", "individual")]
+    assert result.invalid == 2
+    assert [str(d) for d in result.diagnostics] == [
+        "form.csv:2:1: warning: no organization name; row not added [intake-invalid-row]",
+        "form.csv:3:1: warning: no full name; row not added [intake-invalid-row]",
+    ]
+    assert "Jane Contact" not in result.text and "- name: Acme Foundation" not in result.text

@@ -274,11 +274,16 @@ def _form_row(line: int, record: list[str], columns: dict[str, int], default_kin
 
     type_answer = cell("type")
     kind = kind_of(type_answer) if "type" in columns else default_kind
-    name = cell("name")
-    if kind == "organization" and cell("organization_name"):
+    # Each kind has its own name: never a contact person's name published as an organization, or the reverse.
+    # A form with a single name column asks that one name of both kinds.
+    if kind == "organization" and "organization_name" in columns:
         name = cell("organization_name")
-    elif not name:
+    elif kind == "individual" or "name" in columns:
+        name = cell("name")
+    else:
         name = cell("organization_name")
+    if kind is None:  # not added whatever it is called; any name makes the warning say which row
+        name = name or cell("organization_name")
     affiliation = cell("affiliation") if kind == "individual" else ""
     return FormRow(line, name, kind, cell("country") or None, affiliation or None, cell("consent"), type_answer)
 
@@ -330,7 +335,7 @@ def _candidate(row: FormRow, csv_path: str, result: IntakeResult) -> Signatory |
         )
         return None
     if not row.name:
-        invalid("no name")
+        invalid({"organization": "no organization name", "individual": "no full name"}.get(row.kind or "", "no name"))
         return None
     if row.kind is None:
         invalid(f'"{row.name}": "{row.type_answer}" does not say organization or individual')
