@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 
 from declaration_pipeline.sigdiff import diff_signatories, format_diff
 from declaration_pipeline.signatories import Signatory, _collator, collation_key, in_print_order, parse_signatory_file
-from declaration_pipeline.verify import Expected, Extracted, compare_content, read_docx, read_html, read_pdf, squash
+from declaration_pipeline.verify import (
+    Expected,
+    Extracted,
+    compare_content,
+    expectations,
+    read_docx,
+    read_html,
+    read_pdf,
+    squash,
+)
 
 
 def _organizations(*names: str) -> tuple[Signatory, ...]:
@@ -47,6 +56,22 @@ def test_verification_fails_when_a_withdrawn_name_is_printed() -> None:
     for printed in ("Gamma Trust", "Gamma Trust (Kenya)"):
         problems = compare_content("out.html", expected, Extracted("x", [], [], blocks=["Amnesty", printed]))
         assert [p.code for p in problems] == ["verify-withdrawn"], printed
+
+
+def test_verify_applies_a_withdrawal_by_the_checks_rule_of_kind_and_name(tmp_path: Path) -> None:
+    (tmp_path / "signatories.yaml").write_text(
+        "organizations:\n  - Penal Reform International\n"
+        "withdrawn:\n  - name: Penal Reform International\n    date: 2025-03-14\n    type: individual\n"
+        "  - name: Gamma Trust\n    date: 2025-03-14\n",
+        encoding="utf-8",
+    )
+    expected = expectations(tmp_path, {"blocks": [], "meta": {}})
+    # The individual withdrew; the organization of the same name stays listed, and printed.
+    assert expected.signatories == ("Penal Reform International",) and expected.withdrawn == ("Gamma Trust",)
+    printed = Extracted("x", [], [], blocks=["Penal Reform International"])
+    assert compare_content("build/declaration.pdf", expected, printed) == []
+    printed = Extracted("x", [], [], blocks=["Penal Reform International", "Gamma Trust (Kenya)"])
+    assert [p.code for p in compare_content("build/declaration.pdf", expected, printed)] == ["verify-withdrawn"]
 
 
 SIGNATORIES = """\
