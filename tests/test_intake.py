@@ -278,6 +278,11 @@ def test_signing_as_answers() -> None:
     assert kind_of("On behalf of my organisation") == "organization"
     assert kind_of("An individual") == kind_of("In my personal capacity") == "individual"
     assert kind_of("Both") is None
+    assert kind_of("Individual") == kind_of("As a private person") == kind_of("Myself") == "individual"
+    assert kind_of("Private company") == kind_of("An association") == "organization"
+    assert kind_of("Individual (on behalf of myself)") == "individual"
+    for unclear in ("Individual, not on behalf of my organization", "On behalf of", "Private"):
+        assert kind_of(unclear) is None, unclear
 
 
 @given(st.text(min_size=1, max_size=40).filter(lambda t: t == " ".join(t.split()) and "\0" not in t))

@@ -208,12 +208,15 @@ def _kind_without_type_column(header: Sequence[str], columns: dict[str, int]) ->
 
 def kind_of(answer: str) -> Kind | None:
     """ "An organization", "Organisation / NGO", "Individual", "In my personal capacity" -> the kind."""
-    words = fold(answer)
-    if "organi" in words or {"ngo", "ong", "institution", "association"} & set(words.split()) or "behalf" in words:
-        return "organization"
-    if any(word in words for word in ("individual", "person", "myself", "private")):
-        return "individual"
-    return None
+    text = fold(answer)
+    words = set(re.findall(r"\w+", text))
+    organization = "organi" in text or bool({"ngo", "ong", "institution", "association", "company"} & words)
+    individual = "individual" in text or bool({"person", "personal", "myself", "self"} & words)
+    # "Individual, not on behalf of my organization" has words of both kinds: which one is meant is
+    # for an editor to say, not a guess. "behalf" and "private" alone say neither.
+    if organization == individual:
+        return None
+    return "organization" if organization else "individual"
 
 
 def consents(answer: str) -> bool:
