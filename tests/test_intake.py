@@ -342,3 +342,15 @@ def test_a_row_whose_own_name_is_empty_is_invalid_and_never_takes_the_other_name
         "form.csv:3:1: warning: no full name; row not added [intake-invalid-row]",
     ]
     assert "Jane Contact" not in result.text and "- name: Acme Foundation" not in result.text
+
+
+def test_separators_inside_a_quoted_header_do_not_decide_the_delimiter() -> None:
+    export = (
+        b'Signing as;Name;Country;"Do you consent, freely, to the publication of your name, country, affiliation?"\n'
+        b"Organization;Observatorio Ciudadano;Chile;Yes\n"
+    )
+    rows, problems = read_form(export, "kobo.csv")
+    assert problems == []
+    assert [(r.name, r.kind, r.country, r.consent) for r in rows] == [
+        ("Observatorio Ciudadano", "organization", "Chile", "Yes")
+    ]

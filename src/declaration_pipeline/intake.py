@@ -229,7 +229,9 @@ def consents(answer: str) -> bool:
 
 def _delimiter(first_line: str) -> str:
     """Forms export commas; a spreadsheet saved in a European locale, semicolons; some tools, tabs."""
-    return max(",;\t", key=first_line.count) if any(c in first_line for c in ",;\t") else ","
+    # Only separators outside quotes count: a quoted question ("Do you consent, freely, ...") has commas of its own.
+    outside = "".join(first_line.split('"')[::2])
+    return max(",;\t", key=outside.count) if any(c in outside for c in ",;\t") else ","
 
 
 def read_form(
