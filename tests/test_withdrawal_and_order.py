@@ -74,6 +74,22 @@ def test_verify_applies_a_withdrawal_by_the_checks_rule_of_kind_and_name(tmp_pat
     assert [p.code for p in compare_content("build/declaration.pdf", expected, printed)] == ["verify-withdrawn"]
 
 
+def test_sigdiff_knows_an_old_withdrawal_written_again_differently() -> None:
+    before, _ = parse_signatory_file(
+        "organizations:\n  - Alpha Foundation\nwithdrawn:\n  - name: Gamma Trust\n    date: 2025-03-14\n", "s.yaml"
+    )
+    after, _ = parse_signatory_file(
+        "organizations:\n  - Alpha Foundation\nwithdrawn:\n"
+        "  - name: The Gamma Trust\n    date: 2025-03-14\n    type: organization\n"
+        "  - name: Alpha Foundation\n    date: 2025-04-01\n    type: individual\n",
+        "s.yaml",
+    )
+    diff = diff_signatories(before.signatories, after.signatories, before.withdrawn, after.withdrawn)
+    # The same withdrawal, tidied, is not news; a withdrawal of another kind is, and removes nobody.
+    assert [w.name for w in diff.withdrawn] == ["Alpha Foundation"]
+    assert diff.removed == diff.added == diff.renamed == []
+
+
 SIGNATORIES = """\
 # Signatories, as the editors keep them.
 order: alphabetical

@@ -15,10 +15,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from .checks.signatories import withdrawal_pairs
+from .checks.signatories import signatory_key, withdrawal_keys, withdrawal_pairs
 from .diagnostics import PipelineError
 from .git_revision import file_at_revision, resolve_revision
-from .names import identity_key
 from .signatories import Signatory, SignatoryFile, Withdrawal, parse_signatory_file
 from .sources import SIGNATORIES
 
@@ -33,18 +32,15 @@ class SignatoryDiff:
     withdrawn: list[Withdrawal] = field(default_factory=list)
 
 
-def _key(signatory: Signatory) -> str:
-    return identity_key(signatory.name, individual=signatory.kind == "individual")
-
-
 def diff_signatories(
     old: Sequence[Signatory],
     new: Sequence[Signatory],
     old_withdrawn: Sequence[Withdrawal] = (),
     new_withdrawn: Sequence[Withdrawal] = (),
 ) -> SignatoryDiff:
-    known = {(w.name, w.kind) for w in old_withdrawn}
-    withdrawals = [w for w in new_withdrawn if (w.name, w.kind) not in known]
+    # An old withdrawal written again differently ("The Gamma Trust", a type: added) is not a new one.
+    known = set().union(*(withdrawal_keys(w) for w in old_withdrawn))
+    withdrawals = [w for w in new_withdrawn if not withdrawal_keys(w) & known]
     withdrawn_now = {id(s) for s, _ in withdrawal_pairs(old, withdrawals)}
     diff = _diff_lists([s for s in old if id(s) not in withdrawn_now], new)
     diff.withdrawn = withdrawals
@@ -52,8 +48,8 @@ def diff_signatories(
 
 
 def _diff_lists(old: Sequence[Signatory], new: Sequence[Signatory]) -> SignatoryDiff:
-    old_by_key = {_key(s): s for s in old}
-    new_by_key = {_key(s): s for s in new}
+    old_by_key = {signatory_key(s): s for s in old}
+    new_by_key = {signatory_key(s): s for s in new}
     diff = SignatoryDiff()
     for key, signatory in new_by_key.items():
         before = old_by_key.get(key)
@@ -64,7 +60,7 @@ def _diff_lists(old: Sequence[Signatory], new: Sequence[Signatory]) -> Signatory
     # Pair the closest removed and added names as renames, best first.
     candidates = sorted(
         (
-            (fuzz.ratio(_key(gone), _key(came)), index, other)
+            (fuzz.ratio(signatory_key(gone), signatory_key(came)), index, other)
             for index, gone in enumerate(removed)
             for other, came in enumerate(added)
         ),

@@ -67,8 +67,15 @@ def how_to_tell_apart(signatory: Signatory) -> str:
     return " or ".join(f"{field}:" for field in reversed(OPTIONAL_FIELDS[signatory.kind]))  # affiliation first
 
 
-def _key(signatory: Signatory) -> str:
+def signatory_key(signatory: Signatory) -> str:
+    """Who an entry names, by the duplicate rule: two entries with one key are one signatory."""
     return identity_key(signatory.name, individual=signatory.kind == "individual")
+
+
+def withdrawal_keys(withdrawal: Withdrawal) -> set[tuple[Kind, str]]:
+    """(kind, key) of every entry a withdrawal takes off: without a type:, an organization or an individual."""
+    kinds = (withdrawal.kind,) if withdrawal.kind else tuple(SECTIONS.values())
+    return {(kind, identity_key(withdrawal.name, individual=kind == "individual")) for kind in kinds}
 
 
 def duplicate_pairs(signatories: Sequence[Signatory]) -> list[tuple[Signatory, Signatory]]:
@@ -76,7 +83,7 @@ def duplicate_pairs(signatories: Sequence[Signatory]) -> list[tuple[Signatory, S
     first_by_key: dict[str, list[Signatory]] = defaultdict(list)
     pairs = []
     for signatory in signatories:
-        earlier = first_by_key[_key(signatory)]
+        earlier = first_by_key[signatory_key(signatory)]
         original = next((o for o in earlier if not _distinguished(o, signatory)), None)
         if original is None:
             earlier.append(signatory)
@@ -117,9 +124,9 @@ def withdrawal_pairs(
     """
     by_key: dict[tuple[Kind, str], Withdrawal] = {}
     for withdrawal in withdrawn:
-        for kind in (withdrawal.kind,) if withdrawal.kind else SECTIONS.values():
-            by_key.setdefault((kind, identity_key(withdrawal.name, individual=kind == "individual")), withdrawal)
-    found = ((s, by_key.get((s.kind, _key(s)))) for s in signatories)
+        for key in sorted(withdrawal_keys(withdrawal)):
+            by_key.setdefault(key, withdrawal)
+    found = ((s, by_key.get((s.kind, signatory_key(s)))) for s in signatories)
     return [(s, w) for s, w in found if w is not None]
 
 
@@ -167,7 +174,7 @@ def near_duplicate_pairs(
     signatories: Sequence[Signatory],
 ) -> tuple[list[tuple[Signatory, Signatory]], NearDuplicateStats]:
     """(earlier, later) for every two names that are probably the same signatory."""
-    words = [_key(s).split() for s in signatories]
+    words = [signatory_key(s).split() for s in signatories]
     by_key: dict[str, list[int]] = defaultdict(list)
     for index, name_words in enumerate(words):
         by_key[" ".join(name_words)].append(index)
@@ -208,7 +215,7 @@ def _overlapping(a: Signatory, b: Signatory) -> bool:
     return any(
         x is not None and y is not None and (fold(x) in fold(y) or fold(y) in fold(x))
         for x, y in ((a.affiliation, b.affiliation), (a.country, b.country))
-    ) and _key(a) == _key(b)
+    ) and signatory_key(a) == signatory_key(b)
 
 
 def _described(signatory: Signatory) -> str:
