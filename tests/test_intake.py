@@ -354,3 +354,12 @@ def test_separators_inside_a_quoted_header_do_not_decide_the_delimiter() -> None
     assert [(r.name, r.kind, r.country, r.consent) for r in rows] == [
         ("Observatorio Ciudadano", "organization", "Chile", "Yes")
     ]
+
+
+def test_a_recognised_column_given_twice_is_warned_at_its_column() -> None:
+    export = b"Name,Name,Type,Consent\nAlpha Trust,Beta Trust,Organization,Yes\n"
+    rows, problems = read_form(export, "form.csv")
+    assert [(r.name, r.kind) for r in rows] == [("Alpha Trust", "organization")]
+    assert [str(p) for p in problems] == [
+        'form.csv:1:6: warning: column "Name" is also column 1; only column 1 is read as the name [csv-repeated-column]'
+    ]

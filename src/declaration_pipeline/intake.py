@@ -237,12 +237,13 @@ def _delimiter(first_line: str) -> str:
 def read_form(
     data: bytes, csv_path: str, explicit: dict[str, str] | None = None
 ) -> tuple[list[FormRow], list[Diagnostic]]:
-    """The rows of a form export. Any error in the file's structure returns no rows at all."""
+    """The rows of a form export and warnings about it. Any error in the file's structure returns no rows at all."""
     source, problems = decode_source(data, csv_path)
     if source is None:
         return [], problems
     text = source.text
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.split("\n", 1)[0]), strict=True)
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     line = 1
     try:
@@ -254,7 +255,7 @@ def read_form(
         return [], [error(csv_path, line, 1, "csv-syntax", f"cannot read the CSV from this row on: {exc}")]
     if not records:
         return [], [error(csv_path, 1, 1, "source-empty", "file is empty")]
-    (_, header), rows = records[0], records[1:]
+    (header_line, header), rows = records[0], records[1:]
     columns, problems = find_columns(header, explicit or {}, csv_path)
     for row_line, record in rows:
         if len(record) != len(header):
@@ -269,8 +270,41 @@ def read_form(
             )
     if problems:
         return [], problems
+    starts = _field_starts(text.split("\n", 1)[0], delimiter) if header_line == 1 else []
+    warnings = [
+        warning(
+            csv_path,
+            header_line,
+            starts[repeat] if repeat < len(starts) else 1,
+            "csv-repeated-column",
+            f'column "{header[repeat]}" is also column {read + 1}; only column {read + 1} is read as the {name}',
+        )
+        for name, read, repeat in _repeated_columns(header, columns)
+    ]
     default_kind = None if "type" in columns else _kind_without_type_column(header, columns)
-    return [_form_row(line, record, columns, default_kind) for line, record in rows], []
+    return [_form_row(line, record, columns, default_kind) for line, record in rows], warnings
+
+
+def _repeated_columns(header: Sequence[str], columns: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(field, the column read, another column with the same header): one of the two answers is ignored."""
+    words = [_header_words(h) for h in header]
+    return sorted(
+        (name.replace("_", " "), index, other)
+        for name, index in columns.items()
+        for other, other_words in enumerate(words)
+        if other != index and other_words == words[index]
+    )
+
+
+def _field_starts(line: str, delimiter: str) -> list[int]:
+    """The 1-based column at which each field of a CSV line starts."""
+    starts, quoted = [1], False
+    for offset, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            starts.append(offset + 2)
+    return starts
 
 
 def _form_row(line: int, record: list[str], columns: dict[str, int], default_kind: Kind | None) -> FormRow:

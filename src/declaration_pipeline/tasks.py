@@ -257,16 +257,16 @@ def intake(root: str, csv_file: str, columns: list[str], accept: list[str]) -> T
         form_bytes, yaml_bytes = Path(csv_file).read_bytes(), target.read_bytes()
     except OSError as exc:
         return TaskFailed(f"intake: cannot read {exc.filename}: {exc.strerror}")
-    rows, diagnostics = read_form(form_bytes, csv_file, explicit)
-    if diagnostics:
-        return report(diagnostics, f"intake {csv_file}: nothing changed")
+    rows, form_warnings = read_form(form_bytes, csv_file, explicit)
+    if has_errors(form_warnings):
+        return report(form_warnings, f"intake {csv_file}: nothing changed")
     bom = b"\xef\xbb\xbf" if yaml_bytes.startswith(b"\xef\xbb\xbf") else b""
     try:
         text = yaml_bytes[len(bom) :].decode("utf-8")
         result, diagnostics = merge_form(text, rows, csv_file, numbers)
         if result is None:
             return report(diagnostics, f"intake {csv_file}: nothing changed ({SIGNATORIES} has errors; run doit check)")
-        report(result.diagnostics, f"intake {csv_file}")
+        report(form_warnings + result.diagnostics, f"intake {csv_file}")
         if result.text != text:
             write_atomically(target, bom + result.text.encode("utf-8"))
     except UnicodeDecodeError:
