@@ -42,6 +42,16 @@ def test_people_are_filed_without_their_titles() -> None:
     assert ordered == ["Prof. Ana Ruiz", "Mr", "Dr Zara Bending", "Zoë Adams"]
 
 
+def test_a_name_is_filed_by_the_words_its_identity_key_keeps() -> None:
+    people = tuple(
+        Signatory(name, "individual", number, 5) for number, name in enumerate(("Dr.Bob Brown", "Carl Adams"), 1)
+    )
+    assert [s.name for s in in_print_order(people, "alphabetical")] == ["Dr.Bob Brown", "Carl Adams"]
+    listed = _organizations("Ｔｈｅ Omega", "Zeta Trust", "Sigma", "The", "The-Alpha Group")
+    ordered = [s.name for s in in_print_order(listed, "alphabetical")]
+    assert ordered == ["The-Alpha Group", "Ｔｈｅ Omega", "Sigma", "The", "Zeta Trust"]
+
+
 def test_the_default_order_is_the_order_as_listed() -> None:
     text = "organizations:\n  - Zeta Trust\n  - Amnesty\n"
     loaded, problems = parse_signatory_file(text, "signatories.yaml")

@@ -14,6 +14,7 @@ import unicodedata
 HONORIFICS = frozenset("dr prof professor mr mrs ms miss mx sir dame rev revd hon mme mlle m herr frau".split())
 _SPELLINGS = {"centre": "center", "organisation": "organization"}
 _NOT_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def fold(text: str) -> str:
@@ -28,13 +29,25 @@ def words_as_written(name: str) -> list[str]:
     return _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", name).replace("&", " and ")).split()
 
 
+def _unfiled_words(folded: list[str], individual: bool) -> int:
+    """How many leading words neither tell a signatory apart nor file it: "The", and a person's titles."""
+    skip = 1 if folded and folded[0] == "the" else 0
+    if individual:
+        while len(folded) - skip > 1 and folded[skip] in HONORIFICS:
+            skip += 1
+    return skip
+
+
 def identity_key(name: str, individual: bool = False) -> str:
     words = _NOT_WORD.sub(" ", fold(name).replace("&", " and ")).split()
-    if words and words[0] == "the":
-        words = words[1:]
-    if individual:
-        while len(words) > 1 and words[0] in HONORIFICS:
-            words = words[1:]
-    words = [_SPELLINGS.get(word, word) for word in words]
+    words = [_SPELLINGS.get(word, word) for word in words[_unfiled_words(words, individual) :]]
     # A name made only of symbols or emoji still needs a key of its own.
     return " ".join(words) or fold(name).strip()
+
+
+def filing_name(name: str, individual: bool = False) -> str:
+    """The part of a name it is filed under: from the first word identity_key keeps, split as it splits words."""
+    text = unicodedata.normalize("NFKC", name)
+    words = list(_WORD.finditer(text))
+    skip = _unfiled_words([fold(word.group()) for word in words], individual)
+    return text[words[skip].start() :] if 0 < skip < len(words) else name

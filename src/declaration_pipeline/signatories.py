@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .calendar_dates import is_calendar_date
 from .diagnostics import Diagnostic, error
-from .names import HONORIFICS, fold
+from .names import filing_name
 from .source_text import read_source
 from .yaml_nodes import compose_yaml, mapping_items, position, scalar_text
 
@@ -255,7 +255,6 @@ def _date_text(node: Node, display_path: str) -> tuple[str | None, list[Diagnost
 
 
 # A leading "The" does not decide where a name is filed: "The Salvation Army" is under S.
-_LEADING_THE = re.compile(r"^the\s+(?=\S)", re.IGNORECASE)
 
 
 @cache
@@ -264,17 +263,6 @@ def _collator():  # type: ignore[no-untyped-def]
     from pyuca.collator import Collator_10_0_0
 
     return Collator_10_0_0()
-
-
-def filing_name(name: str, individual: bool = False) -> str:
-    """The part of a name it is filed under: without a leading "The", and for people without a title (Dr, Prof)."""
-    name = _LEADING_THE.sub("", name)
-    if individual:
-        words = name.split(" ")
-        while len(words) > 1 and fold(words[0]).rstrip(".") in HONORIFICS:
-            words = words[1:]
-        name = " ".join(words)
-    return name
 
 
 def collation_key(name: str) -> tuple[tuple[int, ...], str]:
