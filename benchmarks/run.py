@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -31,14 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import signatories_yaml  # noqa: E402
 
-# Runs a command and reports its wall time and the peak RSS of its process tree.
+# Runs a command and reports its wall time, the CPU time and peak RSS of its process tree, and the load average:
+# on a shared machine CPU time moves less with the load than wall time does.
 MEASURE = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 start = time.perf_counter()
 completed = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "rc": completed.returncode,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "rc": completed.returncode,
+                  "peak_mb": usage.ru_maxrss / 1024, "load": os.getloadavg()[0],
                   "stderr": completed.stderr.decode("utf-8", "replace")[-2000:]}))
 """
 
@@ -56,7 +59,9 @@ def measure(command: list[str], cwd: Path) -> dict:
 def median_of(runs: list[dict]) -> dict:
     return {
         "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
         "peak_mb": max(r["peak_mb"] for r in runs),
+        "load": statistics.median(r["load"] for r in runs),
         "runs": [round(r["seconds"], 4) for r in runs],
     }
 
@@ -126,7 +131,7 @@ def bench_scale(
         results["doit preview"] = {"not_run": True}
     results["check in process"] = check_in_process(project, runs)
 
-    document = project / "build" / "declaration.json"
+    inputs = {"json": str(project / "build" / "declaration.json"), "markdown": str(baseline_markdown(project))}
     for name, command in baselines.items():
         if command is None:
             results[name] = {"skipped": True}
@@ -136,7 +141,7 @@ def bench_scale(
             results[name] = {"not_run": True}
             continue
         output = directory / f"baseline-{scale}.pdf"
-        repeat(name, [*command, str(document), "-o", str(output)])
+        repeat(name, [part.format(**inputs) for part in command] + ["-o", str(output)])
     pdf_pages = _pages(project / "build" / "declaration.pdf")
     return {"scale": scale, "pages": pdf_pages, "results": results}
 
@@ -178,18 +183,49 @@ def _pages(pdf: Path) -> int:
     return len(PdfReader(pdf).pages)
 
 
+XELATEX = "baseline: pandoc + citeproc + xelatex (PDF only)"
+
+
 def baseline_commands() -> dict[str, list[str] | None]:
+    """What a user would run instead. {markdown} and {json} stand for the inputs `bench_scale` prepares.
+
+    The LaTeX baseline is the one issue 15 sets: pandoc with --citeproc and
+    xelatex on the same Markdown, the signatories appended as bullet lists.
+    """
     import pypandoc
 
     pandoc = pypandoc.get_pandoc_path()
     commands: dict[str, list[str] | None] = {}
-    commands["baseline: pandoc + xelatex (PDF only)"] = (
-        [pandoc, "--from", "json", "--pdf-engine=xelatex"] if shutil.which("xelatex") else None
+    commands[XELATEX] = (
+        [pandoc, "{markdown}", "--citeproc", "--bibliography", "references.bib", "--pdf-engine=xelatex"]
+        if shutil.which("xelatex")
+        else None
     )
     commands["baseline: pandoc + weasyprint (PDF only)"] = (
-        [pandoc, "--from", "json", "--to", "html5", "--pdf-engine=weasyprint"] if shutil.which("weasyprint") else None
+        [pandoc, "--from", "json", "{json}", "--to", "html5", "--pdf-engine=weasyprint"]
+        if shutil.which("weasyprint")
+        else None
     )
     return commands
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~^$@&:;'\"%=/])")
+
+
+def baseline_markdown(project: Path) -> Path:
+    """declaration.md with the signatories appended as Markdown bullet lists, every character literal."""
+    from declaration_pipeline.signatories import load_signatories
+
+    signatories, _problems = load_signatories(project / "signatories.yaml", "signatories.yaml")
+    lines = [(project / "declaration.md").read_text(encoding="utf-8"), "", "# Signatories", ""]
+    for kind, title in (("organization", "Organizations"), ("individual", "Individuals")):
+        lines += [f"## {title}", ""]
+        lines += ["- " + _MARKDOWN_PUNCTUATION.sub(r"\\\1", s.display) for s in signatories if s.kind == kind]
+        lines.append("")
+    lines += ["# Annex: Relevant reading", "", "::: {#refs}", ":::", ""]
+    path = project / "baseline.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def machine() -> dict:
@@ -224,6 +260,7 @@ ROWS = [
     "doit preview",
 ]
 RATIOS = [
+    ("clean build (doit)", "our full doit"),
     ("clean build, three outputs (doit html docx pdf)", "our three outputs"),
     ("PDF alone (doit pdf)", "our PDF alone"),
 ]
@@ -243,8 +280,9 @@ def table(report: dict) -> str:
             elif result.get("not_run"):
                 cells.append("not run at this size")
             elif "seconds" in result:
+                cpu = f" ({result['cpu']:.2f} s CPU)" if "cpu" in result else ""
                 memory = f", {result['peak_mb']:.0f} MB" if "peak_mb" in result else ""
-                cells.append(f"{result['seconds']:.2f} s{memory}")
+                cells.append(f"{result['seconds']:.2f} s{cpu}{memory}")
             else:
                 cells.append("–")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -253,8 +291,12 @@ def table(report: dict) -> str:
             cells = []
             for scale in scales:
                 base = scale["results"].get(name, {})
-                ours = scale["results"][row]["seconds"]
-                cells.append(f"{ours / base['seconds']:.2f}" if "seconds" in base else "–")
+                ours = scale["results"][row]
+                cells.append(
+                    f"{ours['seconds'] / base['seconds']:.2f} (CPU {ours['cpu'] / base['cpu']:.2f})"
+                    if "seconds" in base
+                    else "–"
+                )
             baseline = name.removeprefix("baseline: ").removesuffix(" (PDF only)")
             lines.append(f"| ratio: {label} / {baseline} | " + " | ".join(cells) + " |")
     lines.append(
@@ -267,9 +309,16 @@ def table(report: dict) -> str:
         "",
         f"Machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}; pandoc {m['tools']['pandoc']}, "
         f"typst {m['tools']['typst']}. Median of {report['runs']} runs; memory is the peak resident set "
-        "of any one process.",
+        "of any one process; CPU is user + system time of all processes of a run (more than wall time "
+        "when doit runs tasks side by side). Load average during the runs: "
+        + ", ".join(f"{_median_load(s):.1f}" for s in scales)
+        + ".",
     ]
     return "\n".join(lines)
+
+
+def _median_load(scale: dict) -> float:
+    return statistics.median(r["load"] for r in scale["results"].values() if "load" in r)
 
 
 def _scale_name(scale: int, pages: int) -> str:
