@@ -3,8 +3,9 @@
 The declaration's AST gets its citations resolved from references.bib and two
 generated sections appended: the signatories and the annex. The result is the
 single intermediate that every writer reads. Raw Typst blocks set the print
-layout (columns, hanging indents); the HTML and DOCX writers ignore them and
-use the classes instead.
+layout of the annex; the HTML and DOCX writers ignore them and use the classes
+instead. The print edition lays out the signatory lists itself, from data
+(render.py).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ DEFAULT_TITLES = {
 }
 # The author-date part of an annex entry: the print edition's list label (render.py).
 ANNEX_LABEL = "reference-label"
-# Columns for the print layout: organization names are long, people's short.
-PRINT_COLUMNS = {"organization": 2, "individual": 3}
+# The signatory section's heading, and the class of each list's Div, which follows the list's heading.
+SIGNATORY_SECTION = "signatories"
+SIGNATORY_LIST = "signatories"
 
 
 def reference_id(key: str) -> str:
@@ -169,7 +171,7 @@ def _signatory_inlines(signatory: Signatory) -> list[ast.Node]:
 def signatory_section(signatories: tuple[Signatory, ...], titles: dict[str, str]) -> list[ast.Node]:
     blocks = [
         ast.raw_block("typst", "#pagebreak(weak: true)"),
-        ast.header(1, "signatories", titles["signatories-title"]),
+        ast.header(1, SIGNATORY_SECTION, titles["signatories-title"]),
     ]
     for kind, title_key in (("organization", "organizations-title"), ("individual", "individuals-title")):
         members = [s for s in signatories if s.kind == kind]
@@ -178,14 +180,7 @@ def signatory_section(signatories: tuple[Signatory, ...], titles: dict[str, str]
         items = [[ast.plain(_signatory_inlines(s))] for s in members]
         blocks += [
             ast.header(2, kind + "s", titles[title_key]),
-            ast.div(
-                [
-                    ast.raw_block("typst", f"#signatory-columns({PRINT_COLUMNS[kind]})["),
-                    ast.bullet_list(items),
-                    ast.raw_block("typst", "]"),
-                ],
-                classes=("signatories", kind + "s"),
-            ),
+            ast.div([ast.bullet_list(items)], classes=(SIGNATORY_LIST, kind + "s")),
         ]
     return blocks
 

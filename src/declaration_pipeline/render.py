@@ -13,12 +13,12 @@ from pathlib import Path
 
 from . import pandoc
 from . import pandoc_ast as ast
-from .assemble import ANNEX_LABEL
+from .assemble import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_SECTION
 from .assembled_document import document_epoch
 from .atomic_files import remove_stale_partials, temporary_path, write_atomically
 from .docx_package import finish_docx, reference_docx
 from .language import DEFAULT_LANG, language_and_region
-from .pandoc_ast import meta_text, replace_inlines
+from .pandoc_ast import meta_text, raw_block, replace_inlines, stringify
 from .typst import compile_typst
 
 TEMPLATES = resources.files(__package__) / "templates"
@@ -214,10 +214,44 @@ def math_with_alt_text(blocks: list) -> list:
     return replace_inlines(blocks, with_alt)
 
 
+def signatory_section(blocks: list) -> tuple[int, int, dict[str, object]]:
+    """Where the signatory section stands among the top-level blocks, and what the Typst template reads of it.
+
+    The section is its heading followed by a heading and a Div for each list.
+    Returns (start, end, data), data holding plain strings: the section's title
+    and, for each list, its kind, title and names. (0, 0, ...) when there is none.
+    """
+    headings = [i for i, block in enumerate(blocks) if block["t"] == "Header" and block["c"][1][0] == SIGNATORY_SECTION]
+    if not headings:
+        return 0, 0, {"title": "", "lists": []}
+    start = headings[0]
+    lists = []
+    end = start + 1
+    while end + 1 < len(blocks) and _is_signatory_list(blocks[end], blocks[end + 1]):
+        heading, div = blocks[end], blocks[end + 1]
+        items = next(block["c"] for block in div["c"][1] if block["t"] == "BulletList")
+        kind = next(c for c in div["c"][0][1] if c != SIGNATORY_LIST)
+        lists.append({"kind": kind, "title": stringify(heading), "names": [stringify(item) for item in items]})
+        end += 2
+    return start, end, {"title": stringify(blocks[start]), "lists": lists}
+
+
+def _is_signatory_list(heading: dict, div: dict) -> bool:
+    return heading["t"] == "Header" and div["t"] == "Div" and SIGNATORY_LIST in div["c"][0][1]
+
+
 def typst_markup(document: dict) -> str:
-    blocks = math_with_alt_text(
-        escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(document["blocks"])))
-    )
+    """The Typst markup of the print edition, by pandoc, the signatory section left to the template.
+
+    The template's `signatory-section()` stands for the section and lays out its
+    lists from data (`document_inputs`): 100,000 names never pass through pandoc's
+    Typst writer or its escaping.
+    """
+    blocks = list(document["blocks"])
+    start, end, _lists = signatory_section(blocks)
+    if end:
+        blocks[start:end] = [raw_block("typst", "#signatory-section()")]
+    blocks = math_with_alt_text(escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(blocks))))
     document = {**document, "blocks": blocks}
     return pandoc.write_format(
         document,
@@ -252,6 +286,7 @@ def document_inputs(document: dict) -> dict[str, object]:
         "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
         "lang": language,
         **({"region": region} if region else {}),
+        "signatories": signatory_section(document["blocks"])[2],
     }
 
 
