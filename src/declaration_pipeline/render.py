@@ -219,7 +219,9 @@ def signatory_section(blocks: list) -> tuple[int, int, dict[str, object]]:
 
     The section is its heading followed by a heading and a Div for each list.
     Returns (start, end, data), data holding plain strings: the section's title
-    and, for each list, its kind, title and names. (0, 0, ...) when there is none.
+    and, for each list, its kind, title and names. (0, 0, ...) when there is none,
+    or when a name holds more than text (a redline's marks): then pandoc's Typst
+    writer prints the lists as it prints any list.
     """
     headings = [i for i, block in enumerate(blocks) if block["t"] == "Header" and block["c"][1][0] == SIGNATORY_SECTION]
     if not headings:
@@ -230,10 +232,26 @@ def signatory_section(blocks: list) -> tuple[int, int, dict[str, object]]:
     while end + 1 < len(blocks) and _is_signatory_list(blocks[end], blocks[end + 1]):
         heading, div = blocks[end], blocks[end + 1]
         items = next(block["c"] for block in div["c"][1] if block["t"] == "BulletList")
+        if not all(_is_text(item) for item in items):
+            return 0, 0, {"title": "", "lists": []}
         kind = next(c for c in div["c"][0][1] if c != SIGNATORY_LIST)
         lists.append({"kind": kind, "title": stringify(heading), "names": [stringify(item) for item in items]})
         end += 2
     return start, end, {"title": stringify(blocks[start]), "lists": lists}
+
+
+def _is_text(value: object) -> bool:
+    """Whether a list item (or part of one) is nothing but text: Str, Space, plain blocks and spans of text."""
+    if isinstance(value, list):
+        return all(_is_text(item) for item in value)
+    if not isinstance(value, dict):
+        return False
+    kind = value["t"]
+    if kind in ("Str", "Space"):
+        return True
+    if kind in ("Plain", "Para"):
+        return _is_text(value["c"])
+    return kind == "Span" and _is_text(value["c"][1])
 
 
 def _is_signatory_list(heading: dict, div: dict) -> bool:
