@@ -239,3 +239,28 @@ def test_an_annex_that_is_not_a_list_in_the_pdf_is_caught(
     render.render_pdf(document, output)
     messages = [d.message for d in verify_output("pdf", built_project, document, output) if d.code == "verify-annex"]
     assert len(messages) == 13 and all("is not a list item" in message for message in messages)
+
+
+def test_a_structure_tree_with_more_elements_than_pypdfs_default_limit_is_read(tmp_path: Path) -> None:
+    """At 100,000 signatories one array of the structure tree holds every name: pypdf refuses that by default."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    from declaration_pipeline.verify import read_pdf
+
+    writer = PdfWriter()
+    writer.add_blank_page(595.28, 841.89)
+    # one paragraph, then 100,000 more marked-content ids than pypdf's default allows in one array
+    paragraph = writer._add_object(DictionaryObject({NameObject("/S"): NameObject("/P")}))
+    tree = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/StructTreeRoot"),
+            NameObject("/K"): ArrayObject([paragraph] + [NumberObject(0)] * 100_001),
+        }
+    )
+    writer._root_object[NameObject("/StructTreeRoot")] = writer._add_object(tree)
+    pdf = tmp_path / "many.pdf"
+    with pdf.open("wb") as handle:
+        writer.write(handle)
+    extracted = read_pdf(pdf, {"meta": {}, "blocks": []})
+    assert "verify-pdf-unreadable" not in {d.code for d in extracted.problems}
+    assert len(extracted.blocks) == 1

@@ -25,7 +25,7 @@ from .checks.signatories import withdrawal_pairs
 from .declaration import NOTE_MARK
 from .diagnostics import Diagnostic, PipelineError, error
 from .language import DEFAULT_LANG, pdf_language
-from .signatories import SignatoryFile, load_signatory_file
+from .signatories import MAX_SIGNATORIES, SignatoryFile, load_signatory_file
 from .sources import DECLARATION, SIGNATORIES
 
 A4_POINTS = (595.28, 841.89)
@@ -255,7 +255,21 @@ def verify_output(output_format: str, root: Path, document: dict, output: Path) 
 # ---------------------------------------------------------------- PDF
 
 
+# pypdf refuses arrays of more than 100,000 elements, against malicious files; the structure
+# tree of our own PDF holds one paragraph per signatory in one array, up to MAX_SIGNATORIES.
+PDF_ARRAY_LIMIT = 2 * MAX_SIGNATORIES + 100_000
+
+
 def read_pdf(path: Path, document: dict) -> Extracted:
+    try:
+        from pypdf import apply_configuration
+    except ImportError:  # an older pypdf has neither the limit nor the setting
+        return _read_pdf(path, document)
+    with apply_configuration(array_maximum_element_count=PDF_ARRAY_LIMIT):
+        return _read_pdf(path, document)
+
+
+def _read_pdf(path: Path, document: dict) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
