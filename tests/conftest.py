@@ -66,3 +66,19 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run_doit(project, *command)
         assert result.returncode == 0, result.stdout + result.stderr
     return project
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's Chromium through Playwright, one per test module; a missing browser fails, never skips."""
+    from declaration_pipeline.preview import find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.fail("Chromium is not installed: apt-get install chromium (a missing browser is a failure)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        yield browser
+        browser.close()

@@ -13,23 +13,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from declaration_pipeline.preview import find_chromium
 from declaration_pipeline.signatories import load_signatories
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.fail("Chromium is not installed: apt-get install chromium (a missing browser is a failure)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from conftest import copy_project, run_doit
 from pypdf import PdfReader
 
 from declaration_pipeline.checks import check_sources
-from declaration_pipeline.preview import find_chromium
 
 WAIT_SECONDS = 90
 GOOD_CITATION = "@roepstorff2020"
@@ -96,19 +95,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield Served(project, url.group(0), log, process)
     finally:
         stop_serving(process)
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.fail("Chromium is not installed: apt-get install chromium (a missing browser is a failure)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
