@@ -143,8 +143,8 @@ def task_verify():
         yield {
             "name": fmt,
             "doc": f"Verify {output} against the sources",
-            "actions": [_action("verify", [fmt, ".", DOCUMENT, output])],
-            "file_dep": SOURCES + [DOCUMENT, output] + CODE,
+            "actions": [_action("verify", [fmt, ".", CHECKED, DOCUMENT, output])],
+            "file_dep": SOURCES + [CHECKED, DOCUMENT, output] + CODE,
             "uptodate": [config_changed(TOOL_VERSIONS)],
         }
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import copy
 import json
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 from declaration_pipeline import render
 from declaration_pipeline.pandoc_ast import replace_inlines, stringify, text_inlines
 from declaration_pipeline.pdf_structure import structure_elements
-from declaration_pipeline.verify import verify_output
+from declaration_pipeline.verify import _MAYBE_COMPLEX, STRAIGHT_QUOTES, squash, verify_output
 
 FORMATS = ("html", "docx", "pdf")
 RENDER = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}
@@ -264,3 +267,23 @@ def test_a_structure_tree_with_more_elements_than_pypdfs_default_limit_is_read(t
     extracted = read_pdf(pdf, {"meta": {}, "blocks": []})
     assert "verify-pdf-unreadable" not in {d.code for d in extracted.problems}
     assert len(extracted.blocks) == 1
+
+
+def test_the_quick_test_for_complex_text_misses_no_right_to_left_or_indic_letter() -> None:
+    missed = [
+        hex(ord(c))
+        for c in map(chr, range(0x110000))
+        if (unicodedata.bidirectional(c) in ("R", "AL") or "\u0900" <= c <= "\u0dff") and not _MAYBE_COMPLEX.search(c)
+    ]
+    assert missed == []
+
+
+def _squash_by_every_character(text: str) -> str:
+    """squash as first written: every character's category asked."""
+    kept = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) not in ("Cf", "Cc"))
+    return re.sub(r"[\s\-\u2010\u2011\u00a0\ufffe]+", "", kept.translate(STRAIGHT_QUOTES))
+
+
+@given(st.text())
+def test_squash_with_its_fast_path_removes_what_it_removed_before(text: str) -> None:
+    assert squash(text) == _squash_by_every_character(text)

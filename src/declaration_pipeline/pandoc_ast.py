@@ -113,17 +113,17 @@ def replace_inlines(value: Any, replace: Callable[[Node, bool], list[Node] | Non
     return value
 
 
-def stringify(value: Any) -> str:
-    """The text of a node or list of nodes, as a reader would see it."""
+def stringify(value: Any, math: str | None = None) -> str:
+    """The text of a node or list of nodes, as a reader would see it; each formula as `math`, if given."""
     parts: list[str] = []
-    _stringify(value, parts)
+    _stringify(value, parts, math)
     return "".join(parts)
 
 
-def _stringify(value: Any, parts: list[str]) -> None:
+def _stringify(value: Any, parts: list[str], math: str | None = None) -> None:
     if isinstance(value, list):
         for item in value:
-            _stringify(item, parts)
+            _stringify(item, parts, math)
         return
     if not isinstance(value, dict):
         return
@@ -133,6 +133,8 @@ def _stringify(value: Any, parts: list[str]) -> None:
         parts.append(content)
     elif kind in ("Space", "SoftBreak", "LineBreak"):
         parts.append(" ")
+    elif kind == "Math" and math is not None:
+        parts.append(math)
     elif kind in ("Code", "Math", "RawInline"):
         parts.append(content[1])
     elif kind == "CodeBlock":
@@ -140,16 +142,16 @@ def _stringify(value: Any, parts: list[str]) -> None:
     elif kind == "Quoted":
         left, right = ("“", "”") if content[0]["t"] == "DoubleQuote" else ("‘", "’")
         parts.append(left)
-        _stringify(content[1], parts)
+        _stringify(content[1], parts, math)
         parts.append(right)
     elif kind in ("Note", "RawBlock"):
         return
     elif kind in ("Link", "Image", "Span", "Div", "Cite"):
-        _stringify(content[1], parts)
+        _stringify(content[1], parts, math)
     elif kind == "Header":
-        _stringify(content[2], parts)
+        _stringify(content[2], parts, math)
     else:
-        _stringify(content, parts)
+        _stringify(content, parts, math)
 
 
 def meta_text(meta: dict, key: str) -> str | None:

@@ -99,12 +99,23 @@ def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFaile
     return None
 
 
-def verify(output_format: str, root: str, document: str, output: str) -> TaskFailed | None:
+def verify(output_format: str, root: str, checked: str, document: str, output: str) -> TaskFailed | None:
+    """Verify one output against the signatories `check` loaded (not signatories.yaml again) and the document."""
+    import pickle
+
     from . import verify as verification
     from .assembled_document import read_document
+    from .signatories import SignatoryFile
 
     try:
-        diagnostics = verification.verify_output(output_format, Path(root), read_document(Path(document)), Path(output))
+        sources = pickle.loads(Path(checked).read_bytes())
+        loaded = SignatoryFile(sources.signatories, sources.withdrawn, sources.order)
+    except (OSError, pickle.UnpicklingError, AttributeError) as exc:
+        return TaskFailed(f"{checked}: the checked sources cannot be read ({exc}); run doit check")
+    try:
+        diagnostics = verification.verify_output(
+            output_format, Path(root), read_document(Path(document)), Path(output), loaded
+        )
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return report(diagnostics, f"verify {output}")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import pandoc_ast as ast
 from . import pdf_structure
+from .assemble import SIGNATORY_LIST
 from .checks.signatories import withdrawal_pairs
 from .declaration import NOTE_MARK
 from .diagnostics import Diagnostic, PipelineError, error
@@ -61,6 +62,8 @@ class Expected:
     raw_syntax: tuple[tuple[str, int], ...] = ()
     # Names under withdrawn: in signatories.yaml, which no list item may print
     withdrawn: tuple[str, ...] = ()
+    # links from citations to the annex
+    citation_links: int = 0
 
 
 def squash(text: str) -> str:
@@ -69,14 +72,28 @@ def squash(text: str) -> str:
     What is left is what a reader sees, whatever the layout: a zero-width space
     or a direction mark has no glyph, so no extractor can be asked to find it.
     """
-    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) not in ("Cf", "Cc"))
-    # PDFium marks a hyphen it took out at a line break as U+FFFE in page text
-    # and as U+0002 in a text object's text.
-    return re.sub(r"[\s\-\u2010\u2011\u00a0\ufffe]+", "", text.translate(STRAIGHT_QUOTES))
+    text = _SPACING.sub("", unicodedata.normalize("NFKC", text).translate(STRAIGHT_QUOTES))
+    if text.isprintable():  # nothing left to remove: the common case, and much faster to ask
+        return text
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
+
+
+# PDFium marks a hyphen it took out at a line break as U+FFFE in page text
+# and as U+0002 (a control character) in a text object's text.
+_SPACING = re.compile(r"[\s\-\u2010\u2011\u00a0\ufffe]+")
+
+
+# The blocks of Unicode that hold every right-to-left letter (bidirectional class R or AL) and the Indic scripts:
+# text without any of them is neither, whatever else it holds.
+_MAYBE_COMPLEX = re.compile(
+    "[\u0590-\u08ff\u0900-\u0dff\u200f\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 
 
 def _is_complex(text: str) -> bool:
     """Right-to-left or Indic text, whose order PDF text extractors do not keep reliably."""
+    if not _MAYBE_COMPLEX.search(text):
+        return False
     return any(unicodedata.bidirectional(c) in ("R", "AL") or "\u0900" <= c <= "\u0dff" for c in text)
 
 
@@ -88,7 +105,11 @@ _REPEATED_SYMBOL = re.compile(r"([\u2190-\u2bff\U0001f000-\U0001faff])\1+")
 def item_key(text: str) -> tuple[str, object]:
     """How a list item is matched with a signatory: exactly (a repeated symbol counted once), or for
     right-to-left and Indic names by their letters, since extractors may reverse words or repeat a cluster."""
-    squashed = _REPEATED_SYMBOL.sub(r"\1", squash(text))
+    return _squashed_key(squash(text))
+
+
+def _squashed_key(squashed: str) -> tuple[str, object]:
+    squashed = _REPEATED_SYMBOL.sub(r"\1", squashed)
     if _is_complex(squashed):
         return ("letters", frozenset(squashed))
     return ("text", squashed)
@@ -98,38 +119,78 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(sorted(squash(word) for word in text.split()))
 
 
-def expectations(root: Path, document: dict) -> Expected:
-    loaded, problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
-    if problems:
-        raise PipelineError(f"{SIGNATORIES}: cannot verify outputs, the sources have errors")
-    headings, footnotes, citations = [], [], []
-    with_math_gaps = ast.replace_inlines(
-        document["blocks"], lambda node, _in_note: [{"t": "Str", "c": MATH}] if node["t"] == "Math" else None
+def expectations(root: Path, document: dict, loaded: SignatoryFile | None = None) -> Expected:
+    """What every output must hold: the assembled document's text, and the signatories as `doit check` loaded
+    them (`loaded`; without it, signatories.yaml is read again)."""
+    if loaded is None:
+        loaded, problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
+        if problems:
+            raise PipelineError(f"{SIGNATORIES}: cannot verify outputs, the sources have errors")
+    labels = {match.group(2) for match in NOTE_MARK.finditer(_read_text(root / DECLARATION))}
+    return document_expectations(document, loaded, labels)
+
+
+def document_expectations(document: dict, loaded: SignatoryFile | None = None, labels: Iterable[str] = ()) -> Expected:
+    """What the assembled document says an output must hold, from one walk of it; the signatories are `loaded`'s,
+    or without it the document's own.
+
+    The signatory lists, most of the document at scale, are not walked: their
+    text is the signatories' (assemble.signatory_section prints each as one item).
+    """
+    blocks = [block for block in document["blocks"] if not _is_signatory_list(block)]
+    signatories = (
+        tuple(s.display for s in loaded.signatories) if loaded is not None else _listed_signatories(document["blocks"])
     )
-    for node in ast.walk(with_math_gaps):
+    headings, footnotes, citations, notes = [], [], [], []
+    cited: set[str] = set()
+    citation_links = 0
+    for node in ast.walk(blocks):
         kind = node["t"]
         if kind == "Header":
-            headings.append(ast.stringify(node))
+            headings.append(ast.stringify(node, MATH))
         elif kind == "Note":
-            footnotes.append(ast.stringify(node["c"]))
+            notes.append(node["c"])
+            footnotes.append(ast.stringify(node["c"], MATH))
         elif kind == "Span" and "citation" in node["c"][0][1]:
-            citations.append(ast.stringify(node))
-    cited = {
-        node["c"][2][0].removeprefix("#ref-")
-        for node in ast.walk(document["blocks"])
-        if node["t"] == "Link" and node["c"][2][0].startswith("#ref-")
-    }
-    labels = {match.group(2) for match in NOTE_MARK.finditer(_read_text(root / DECLARATION))}
+            citations.append(ast.stringify(node, MATH))
+        elif kind == "Link" and node["c"][2][0].startswith("#ref-"):
+            cited.add(node["c"][2][0].removeprefix("#ref-"))
+            citation_links += 1
+    # Every text the document shows, notes and metadata included: an upper bound on what an output may say.
+    shown = "\n".join(
+        [
+            ast.stringify(blocks),
+            *map(ast.stringify, notes),
+            *map(ast.stringify, document["meta"].values()),
+            *signatories,
+        ]
+    )
     syntax = sorted(f"@{key}" for key in cited) + sorted(f"[^{label}]" for label in labels)
-    shown = literal_text(document)
     return Expected(
         tuple(headings),
         tuple(footnotes),
         annex_entries(document),
         tuple(citations),
-        tuple(s.display for s in loaded.signatories),
+        signatories,
         tuple((text, shown.count(text)) for text in syntax),
-        _withdrawn_names(loaded),
+        _withdrawn_names(loaded) if loaded is not None else (),
+        citation_links,
+    )
+
+
+def _is_signatory_list(block: dict) -> bool:
+    return block["t"] == "Div" and SIGNATORY_LIST in block["c"][0][1]
+
+
+def _listed_signatories(blocks: list) -> tuple[str, ...]:
+    """The text of each item of the document's signatory lists."""
+    return tuple(
+        ast.stringify(item)
+        for block in blocks
+        if _is_signatory_list(block)
+        for bullet_list in block["c"][1]
+        if bullet_list["t"] == "BulletList"
+        for item in bullet_list["c"]
     )
 
 
@@ -144,25 +205,22 @@ def annex_entries(document: dict) -> tuple[str, ...]:
     )
 
 
-def literal_text(document: dict) -> str:
-    """Every text the document shows, notes and metadata included: an upper bound on what an output may say."""
-    notes = [node["c"] for node in ast.walk(document["blocks"]) if node["t"] == "Note"]
-    parts = [
-        ast.stringify(document["blocks"]),
-        *map(ast.stringify, notes),
-        *map(ast.stringify, document["meta"].values()),
-    ]
-    return "\n".join(parts)
-
-
 def _withdrawn_names(loaded: SignatoryFile) -> tuple[str, ...]:
     """The withdrawn names no list item may print, by the check's own rule (`withdrawal_pairs`).
 
     A withdrawal of one kind leaves a listed signatory of the same name but the other kind
     in the list, so that name is printed rightly (and counted once by verify-signatory).
+    Only the signatories whose name a withdrawal has are paired: after `doit check`, none.
     """
-    withdrew = {id(s) for s, _ in withdrawal_pairs(loaded.signatories, loaded.withdrawn)}
-    kept = {squash(s.name) for s in loaded.signatories if id(s) not in withdrew}
+    if not loaded.withdrawn:
+        return ()
+    withdrawn = {squash(w.name) for w in loaded.withdrawn}
+    namesakes = [s for s in loaded.signatories if squash(s.name) in withdrawn]
+    if namesakes:
+        withdrew = {id(s) for s, _ in withdrawal_pairs(namesakes, loaded.withdrawn)}
+        kept = {squash(s.name) for s in namesakes if id(s) not in withdrew}
+    else:
+        kept = set()
     return tuple(w.name for w in loaded.withdrawn if squash(w.name) not in kept)
 
 
@@ -201,7 +259,8 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
 
     # Each signatory is a list item of its own: count whole items, so that a name
     # inside a longer one ("Centre for Human Rights") is not counted twice.
-    blocks = Counter(item_key(block) for block in extracted.blocks)
+    items = [squash(block) for block in extracted.blocks]
+    blocks = Counter(map(_squashed_key, items))
     by_words: Counter | None = None
     for name in expected.signatories:
         found = blocks[item_key(name)]
@@ -215,7 +274,6 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
             problem("verify-signatory", f'signatory "{name}" is {how}')
 
     # A withdrawn name must not be printed as an entry, with or without details after it.
-    items = [squash(block) for block in extracted.blocks]
     for name in expected.withdrawn:
         printed = squash(name)
         if any(item == printed or item.startswith(printed + "(") for item in items):
@@ -244,12 +302,15 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
     return problems + extracted.problems
 
 
-def verify_output(output_format: str, root: Path, document: dict, output: Path) -> list[Diagnostic]:
+def verify_output(
+    output_format: str, root: Path, document: dict, output: Path, loaded: SignatoryFile | None = None
+) -> list[Diagnostic]:
+    """Read `output` once and compare it with the sources; `loaded`: signatories.yaml as `doit check` read it."""
     if not output.exists():
         return [error(str(output), 1, 1, "verify-missing-output", "output file does not exist")]
     reader = {"html": read_html, "docx": read_docx, "pdf": read_pdf}[output_format]
-    extracted = reader(output, document)
-    return compare_content(str(output), expectations(root, document), extracted)
+    expected = expectations(root, document, loaded)
+    return compare_content(str(output), expected, reader(output, document, expected))
 
 
 # ---------------------------------------------------------------- PDF
@@ -260,16 +321,18 @@ def verify_output(output_format: str, root: Path, document: dict, output: Path) 
 PDF_ARRAY_LIMIT = 2 * MAX_SIGNATORIES + 100_000
 
 
-def read_pdf(path: Path, document: dict) -> Extracted:
+def read_pdf(path: Path, document: dict, expected: Expected | None = None) -> Extracted:
+    """The PDF's text, outline, footnotes and paragraphs; without `expected`, what the document alone says."""
+    expected = expected or document_expectations(document)
     try:
         from pypdf import apply_configuration
     except ImportError:  # an older pypdf has neither the limit nor the setting
-        return _read_pdf(path, document)
+        return _read_pdf(path, document, expected)
     with apply_configuration(array_maximum_element_count=PDF_ARRAY_LIMIT):
-        return _read_pdf(path, document)
+        return _read_pdf(path, document, expected)
 
 
-def _read_pdf(path: Path, document: dict) -> Extracted:
+def _read_pdf(path: Path, document: dict, expected: Expected) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -316,19 +379,15 @@ def _read_pdf(path: Path, document: dict) -> Extracted:
 
     headings = [title for title, _depth in _outline(reader.outline)]
     links = _internal_links(pages)
-    citations = sum(1 for node in ast.walk(document["blocks"]) if node["t"] == "Span" and "citation" in node["c"][0][1])
-    citation_links = sum(
-        1 for node in ast.walk(document["blocks"]) if node["t"] == "Link" and node["c"][2][0].startswith("#ref-")
-    )
-    if citations and links < citation_links:
-        problem("verify-links", f"{links} internal links found, {citation_links} citations link to the annex")
+    if expected.citations and links < expected.citation_links:
+        problem("verify-links", f"{links} internal links found, {expected.citation_links} citations link to the annex")
 
     page_texts, marked, pieces = _page_texts(path, pages)
     tagged = _tagged_texts(catalog, marked, ("/Note", "/LBody", "/P", "/LI"))
-    if "/StructTreeRoot" in catalog and not tagged["/Note"] and document_has_notes(document):
+    if "/StructTreeRoot" in catalog and not tagged["/Note"] and expected.footnotes:
         problem("verify-footnote", "no footnote is tagged as a note")
     items = {squash(item) for item in tagged["/LI"]}
-    for entry in annex_entries(document):
+    for entry in expected.annex:
         if "/StructTreeRoot" in catalog and squash(entry) not in items:
             problem("verify-annex", f'annex entry "{entry[:60]}" is not a list item')
     if "/StructTreeRoot" in catalog:
@@ -378,10 +437,6 @@ def _internal_links(pages: list) -> int:
             if "/Dest" in annotation or action.get("/S") == "/GoTo":
                 count += 1
     return count
-
-
-def document_has_notes(document: dict) -> bool:
-    return any(node["t"] == "Note" for node in ast.walk(document["blocks"]))
 
 
 def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int, str]], list[pdf_structure.TextPiece]]:
@@ -533,7 +588,7 @@ def _tagged_texts(catalog, marked: dict[int, dict[int, str]], tags: tuple[str, .
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def read_docx(path: Path, document: dict) -> Extracted:
+def read_docx(path: Path, document: dict, expected: Expected | None = None) -> Extracted:
     import docx
     from lxml import etree
 
@@ -636,7 +691,7 @@ def contrast_ratio(foreground: str, background: str) -> float:
 # ---------------------------------------------------------------- HTML
 
 
-def read_html(path: Path, document: dict) -> Extracted:
+def read_html(path: Path, document: dict, expected: Expected | None = None) -> Extracted:
     import html5lib
 
     where = str(path)
