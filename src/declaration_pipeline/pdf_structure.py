@@ -3,18 +3,22 @@
 Typst tags the PDF; these checks prove, in the file itself, what a template
 change could silently break: headings that do not skip a level, every link
 annotation inside a Link element with a description, and page furniture (the
-page numbers) kept out of the text as artifacts.
+page numbers) kept out of the text as artifacts. The tree is read once
+(`read_structure_tree`, pikepdf objects) and every check works on that reading.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, error
 
 _HEADING = re.compile(r"/H([1-6])")
+
+# One marked-content sequence: (the object number of its page, its marked-content id).
+MarkedRef = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -22,13 +26,23 @@ class TextPiece:
     """One text object of a page: tagged content (it has a marked-content id), an artifact, or neither."""
 
     page: int
-    bottom: float
+    baseline: float
     tagged: bool
     artifact: bool
 
 
+@dataclass(frozen=True)
+class StructureTree:
+    """What the checks read of a structure tree, from one walk in reading order."""
+
+    # every element's tag ("/H1") and title (/T)
+    elements: tuple[tuple[str, str], ...]
+    # for each tag asked for, each such element's marked content (its whole subtree's), in reading order
+    content: dict[str, list[list[MarkedRef]]]
+
+
 def structure_elements(root: object) -> Iterator[dict]:
-    """Every structure element under the tree's root, in document (reading) order."""
+    """Every structure element under the tree's root, in document (reading) order (pypdf objects)."""
     stack = [root]
     while stack:
         node = stack.pop()
@@ -42,16 +56,63 @@ def structure_elements(root: object) -> Iterator[dict]:
         stack.extend(reversed(kids))
 
 
-def heading_problems(where: str, root: object) -> list[Diagnostic]:
+def read_structure_tree(root: object | None, tags: Iterable[str]) -> StructureTree:
+    """Walk a structure tree (pikepdf objects) once: every element, and the marked content of those with `tags`.
+
+    A marked-content id is a kid of its element: a number (on the page of the
+    nearest /Pg above it) or a marked-content reference (/MCR, with its own /Pg).
+    """
+    import pikepdf
+
+    content: dict[str, list[list[MarkedRef]]] = {tag: [] for tag in tags}
+    elements: list[tuple[str, str]] = []
+    if root is None:
+        return StructureTree((), content)
+    # (node, page object number, the content lists of the wanted elements it is inside)
+    stack: list[tuple[object, int | None, tuple[list[MarkedRef], ...]]] = [(root, None, ())]
+    while stack:
+        node, page, owners = stack.pop()
+        if isinstance(node, int):
+            if page is not None:
+                for owner in owners:
+                    owner.append((page, node))
+            continue
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        tag = node.get("/S")
+        page_ref = node.get("/Pg")
+        if page_ref is not None:
+            page = page_ref.objgen[0]
+        if tag is None:  # the root, a marked-content reference, or an object reference (an annotation's)
+            mcid = node.get("/MCID")
+            if mcid is not None:
+                stack.append((int(mcid), page, owners))
+                continue
+        else:
+            tag = str(tag)
+            # Only a heading's title is read: asking every element for it costs a tenth of the walk.
+            elements.append((tag, str(node.get("/T", "")) if tag.startswith("/H") else ""))
+            if tag in content:
+                parts: list[MarkedRef] = []
+                content[tag].append(parts)
+                owners = (*owners, parts)
+        kids = node.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend((kid, page, owners) for kid in reversed(kids))
+        elif kids is not None:
+            stack.append((kids, page, owners))
+    return StructureTree(tuple(elements), content)
+
+
+def heading_problems(where: str, tree: StructureTree) -> list[Diagnostic]:
     """Headings go down one level at a time: H1, H2, H3; never H1 to H3."""
     previous = 0
-    for element in structure_elements(root):
-        match = _HEADING.fullmatch(str(element["/S"]))
+    for tag, title in tree.elements:
+        match = _HEADING.fullmatch(tag)
         if not match:
             continue
         level = int(match[1])
         if level > previous + 1:
-            title = element.get("/T", "")
             return [
                 error(where, 1, 1, "verify-pdf-headings", f'heading "{title}" is H{level} after H{previous}: a skip')
             ]
@@ -60,7 +121,6 @@ def heading_problems(where: str, root: object) -> list[Diagnostic]:
 
 
 def _number_tree(node: object) -> dict[int, object]:
-    node = node.get_object() if hasattr(node, "get_object") else node
     entries: dict[int, object] = {}
     numbers = node.get("/Nums", [])  # type: ignore[attr-defined]
     for index in range(0, len(numbers) - 1, 2):
@@ -71,18 +131,22 @@ def _number_tree(node: object) -> dict[int, object]:
 
 
 def link_annotation_problems(where: str, root: object, pages: list) -> list[Diagnostic]:
-    """Every link annotation is the child of a Link structure element and says where it goes (/Contents)."""
+    """Every link annotation is the child of a Link structure element and says where it goes (/Contents).
+
+    `root` is the structure tree's root and `pages` the page dictionaries, as pikepdf objects.
+    """
+    import pikepdf
+
     parents = _number_tree(root["/ParentTree"]) if "/ParentTree" in root else {}  # type: ignore[operator, index]
     problems = []
     for number, page in enumerate(pages, 1):
         for annotation in page.get("/Annots") or []:
-            annotation = annotation.get_object()
             if annotation.get("/Subtype") != "/Link":
                 continue
             parent = parents.get(int(annotation.get("/StructParent", -1)))
-            parent = parent.get_object() if hasattr(parent, "get_object") else parent
-            if parent is None or not hasattr(parent, "get") or parent.get("/S") != "/Link":
-                found = parent.get("/S") if hasattr(parent, "get") else "nothing"
+            tag = parent.get("/S") if isinstance(parent, pikepdf.Dictionary) else None
+            if tag != "/Link":
+                found = tag if tag is not None else "nothing"
                 problems.append(
                     error(where, 1, 1, "verify-pdf-link-tags", f"a link on page {number} is inside {found}, not a Link")
                 )
@@ -106,7 +170,7 @@ def furniture_problems(where: str, pieces: list[TextPiece]) -> list[Diagnostic]:
         )
     lowest: dict[int, TextPiece] = {}
     for piece in pieces:
-        if piece.page not in lowest or piece.bottom < lowest[piece.page].bottom:
+        if piece.page not in lowest or piece.baseline < lowest[piece.page].baseline:
             lowest[piece.page] = piece
     for page, piece in sorted(lowest.items()):
         if not piece.artifact:

@@ -9,11 +9,12 @@ only that format has (PDF fonts and standards, DOCX parts, HTML links).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import pairwise
@@ -26,7 +27,7 @@ from .checks.signatories import withdrawal_pairs
 from .declaration import NOTE_MARK
 from .diagnostics import Diagnostic, PipelineError, error
 from .language import DEFAULT_LANG, pdf_language
-from .signatories import MAX_SIGNATORIES, SignatoryFile, load_signatory_file
+from .signatories import SignatoryFile, load_signatory_file
 from .sources import DECLARATION, SIGNATORIES
 
 A4_POINTS = (595.28, 841.89)
@@ -66,6 +67,8 @@ class Expected:
     citation_links: int = 0
 
 
+# The same names are squashed by the reader and by compare_content, and every call asks Unicode's tables.
+@functools.lru_cache(maxsize=1 << 18)
 def squash(text: str) -> str:
     """Text with line breaks, hyphenation, spacing and invisible characters removed.
 
@@ -102,14 +105,11 @@ def _is_complex(text: str) -> bool:
 _REPEATED_SYMBOL = re.compile(r"([\u2190-\u2bff\U0001f000-\U0001faff])\1+")
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def item_key(text: str) -> tuple[str, object]:
     """How a list item is matched with a signatory: exactly (a repeated symbol counted once), or for
     right-to-left and Indic names by their letters, since extractors may reverse words or repeat a cluster."""
-    return _squashed_key(squash(text))
-
-
-def _squashed_key(squashed: str) -> tuple[str, object]:
-    squashed = _REPEATED_SYMBOL.sub(r"\1", squashed)
+    squashed = _REPEATED_SYMBOL.sub(r"\1", squash(text))
     if _is_complex(squashed):
         return ("letters", frozenset(squashed))
     return ("text", squashed)
@@ -259,8 +259,7 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
 
     # Each signatory is a list item of its own: count whole items, so that a name
     # inside a longer one ("Centre for Human Rights") is not counted twice.
-    items = [squash(block) for block in extracted.blocks]
-    blocks = Counter(map(_squashed_key, items))
+    blocks = Counter(map(item_key, extracted.blocks))
     by_words: Counter | None = None
     for name in expected.signatories:
         found = blocks[item_key(name)]
@@ -274,6 +273,7 @@ def compare_content(path: str, expected: Expected, extracted: Extracted) -> list
             problem("verify-signatory", f'signatory "{name}" is {how}')
 
     # A withdrawn name must not be printed as an entry, with or without details after it.
+    items = [squash(block) for block in extracted.blocks] if expected.withdrawn else []
     for name in expected.withdrawn:
         printed = squash(name)
         if any(item == printed or item.startswith(printed + "(") for item in items):
@@ -316,94 +316,119 @@ def verify_output(
 # ---------------------------------------------------------------- PDF
 
 
-# pypdf refuses arrays of more than 100,000 elements, against malicious files; the structure
-# tree of our own PDF holds one paragraph per signatory in one array, up to MAX_SIGNATORIES.
-PDF_ARRAY_LIMIT = 2 * MAX_SIGNATORIES + 100_000
+# The structure elements whose text the checks read: footnotes, list item bodies, paragraphs, list items.
+_PDF_TAGS = ("/Note", "/LBody", "/P", "/LI")
+# A wrapped line of a name must start at least this far right of the name's first line (points);
+# the template indents by 1 em, 10 pt.
+MIN_HANGING_INDENT = 3.0
 
 
 def read_pdf(path: Path, document: dict, expected: Expected | None = None) -> Extracted:
-    """The PDF's text, outline, footnotes and paragraphs; without `expected`, what the document alone says."""
+    """The PDF's text, outline, footnotes and paragraphs, each read once: the objects and the structure tree
+    with pikepdf (qpdf), the page content (text, where each line starts) with PDFium.
+
+    Without `expected`, what the document alone says must be there. pypdf took 3 s to walk the structure
+    tree of 10,000 names, object by object; pikepdf takes 0.2 s.
+    """
+    import pikepdf
+
     expected = expected or document_expectations(document)
-    try:
-        from pypdf import apply_configuration
-    except ImportError:  # an older pypdf has neither the limit nor the setting
-        return _read_pdf(path, document, expected)
-    with apply_configuration(array_maximum_element_count=PDF_ARRAY_LIMIT):
-        return _read_pdf(path, document, expected)
-
-
-def _read_pdf(path: Path, document: dict, expected: Expected) -> Extracted:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
     where = str(path)
     try:
-        reader = PdfReader(path)
-        pages = list(reader.pages)
-    except (PdfReadError, OSError, ValueError) as exc:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError, ValueError) as exc:
         return Extracted(
             "", [], [], problems=[error(where, 1, 1, "verify-pdf-unreadable", f"not a readable PDF: {exc}")]
         )
+    with pdf:
+        try:
+            return _read_pdf(path, pdf, document, expected)
+        except pikepdf.PdfError as exc:
+            return Extracted(
+                "", [], [], problems=[error(where, 1, 1, "verify-pdf-unreadable", f"not a readable PDF: {exc}")]
+            )
+
+
+def _read_pdf(path: Path, pdf, document: dict, expected: Expected) -> Extracted:  # type: ignore[no-untyped-def]
+    where = str(path)
+    pages = [page.obj for page in pdf.pages]
     problems: list[Diagnostic] = []
 
     def problem(code: str, message: str) -> None:
         problems.append(error(where, 1, 1, code, message))
 
-    for number, page in enumerate(pages, 1):
-        width, height = float(page.mediabox.width), float(page.mediabox.height)
+    for number, page in enumerate(pdf.pages, 1):
+        left, bottom, right, top = (float(value) for value in page.mediabox)
+        width, height = right - left, top - bottom
         if abs(width - A4_POINTS[0]) > 1 or abs(height - A4_POINTS[1]) > 1:
             problem("verify-page-size", f"page {number} is {width:.0f}x{height:.0f} pt, not A4")
             break
     for font in sorted(_unembedded_fonts(pages)):
         problem("verify-font-embedded", f"font {font} is not embedded")
 
-    catalog = reader.trailer["/Root"]
-    title = (reader.metadata or {}).get("/Title")
+    catalog = pdf.Root
+    title = str(pdf.docinfo["/Title"]) if "/Title" in pdf.docinfo else None
     expected_title = ast.meta_text(document["meta"], "title")
     # pandoc's Typst writer hands Typst straight quotes, which Typst curls in the text but not in metadata.
     if title is None or expected_title is None or title != expected_title.translate(STRAIGHT_QUOTES):
         problem("verify-metadata", f"PDF title is {title!r}, expected {expected_title!r}")
     lang = pdf_language(ast.meta_text(document["meta"], "lang") or DEFAULT_LANG)
-    if str(catalog.get("/Lang", "")) != lang:
-        problem("verify-metadata", f"PDF language is {catalog.get('/Lang')!r}, expected {lang!r}")
-    if "/StructTreeRoot" not in catalog:
+    found_lang = str(catalog["/Lang"]) if "/Lang" in catalog else None
+    if found_lang != lang:
+        problem("verify-metadata", f"PDF language is {found_lang!r}, expected {lang!r}")
+    tagged = "/StructTreeRoot" in catalog
+    if not tagged:
         problem("verify-pdf-tagged", "PDF has no structure tree (not tagged)")
     preferences = catalog.get("/ViewerPreferences", {})
     if not preferences.get("/DisplayDocTitle"):
         problem("verify-metadata", "viewers are not told to display the document title")
-    xmp = catalog["/Metadata"].get_object().get_data().decode("utf-8", "replace") if "/Metadata" in catalog else ""
+    xmp = catalog["/Metadata"].read_bytes().decode("utf-8", "replace") if "/Metadata" in catalog else ""
     if "<pdfaid:part>2</pdfaid:part>" not in xmp:
         problem("verify-pdf-standard", "no PDF/A-2 identification in the XMP metadata")
     if "<pdfuaid:part>1</pdfuaid:part>" not in xmp:
         problem("verify-pdf-standard", "no PDF/UA-1 identification in the XMP metadata")
 
-    headings = [title for title, _depth in _outline(reader.outline)]
+    with pdf.open_outline() as outline:
+        headings = list(_outline(outline.root))
     links = _internal_links(pages)
     if expected.citations and links < expected.citation_links:
         problem("verify-links", f"{links} internal links found, {expected.citation_links} citations link to the annex")
 
-    page_texts, marked, pieces = _page_texts(path, pages)
-    tagged = _tagged_texts(catalog, marked, ("/Note", "/LBody", "/P", "/LI"))
-    if "/StructTreeRoot" in catalog and not tagged["/Note"] and expected.footnotes:
+    content = _page_content(path, [page.objgen[0] for page in pages])
+    if content is None:
+        problem("verify-pdf-unreadable", "PDFium cannot read the pages")
+        return Extracted("", headings, [], problems=problems)
+    tree = pdf_structure.read_structure_tree(catalog["/StructTreeRoot"] if tagged else None, _PDF_TAGS)
+    notes = [content.text_of(parts) for parts in tree.content["/Note"]]
+    if tagged and not notes and expected.footnotes:
         problem("verify-footnote", "no footnote is tagged as a note")
-    items = {squash(item) for item in tagged["/LI"]}
+    items = {squash(content.text_of(parts)) for parts in tree.content["/LI"]}
     for entry in expected.annex:
-        if "/StructTreeRoot" in catalog and squash(entry) not in items:
+        if tagged and squash(entry) not in items:
             problem("verify-annex", f'annex entry "{entry[:60]}" is not a list item')
-    if "/StructTreeRoot" in catalog:
-        structure = catalog["/StructTreeRoot"].get_object()
-        problems += pdf_structure.heading_problems(where, structure)
-        problems += pdf_structure.link_annotation_problems(where, structure, pages)
-    problems += pdf_structure.furniture_problems(where, pieces)
-    return Extracted("\n".join(page_texts), headings, tagged["/Note"], tagged["/LBody"] + tagged["/P"], problems)
+    if tagged:
+        problems += pdf_structure.heading_problems(where, tree)
+        problems += pdf_structure.link_annotation_problems(where, catalog["/StructTreeRoot"], pages)
+    problems += pdf_structure.furniture_problems(where, content.pieces)
+
+    paragraphs = tree.content["/LBody"] + tree.content["/P"]
+    blocks = [content.text_of(parts) for parts in paragraphs]
+    names = {item_key(name): name for name in expected.signatories}
+    for text, parts in zip(blocks, paragraphs, strict=True):
+        name = names.get(item_key(text))
+        if name is not None and not content.continuations_indented(parts):
+            problem(
+                "verify-pdf-hanging-indent",
+                f'signatory "{name}" wraps, and its next line starts where names start: it reads as two names',
+            )
+    return Extracted("\n".join(content.page_texts), headings, notes, blocks, problems)
 
 
-def _outline(items: Iterable, depth: int = 1) -> Iterable[tuple[str, int]]:
+def _outline(items: Iterable) -> Iterator[str]:
+    """The outline's titles in reading order, each entry before those under it."""
     for item in items:
-        if isinstance(item, list):
-            yield from _outline(item, depth + 1)
-        else:
-            yield str(item.title), depth
+        yield str(item.title)
+        yield from _outline(item.children)
 
 
 def _unembedded_fonts(pages: list) -> set[str]:
@@ -411,15 +436,13 @@ def _unembedded_fonts(pages: list) -> set[str]:
     for page in pages:
         resources = page.get("/Resources") or {}
         fonts = resources.get("/Font") or {}
-        for font_ref in fonts.values():
-            font = font_ref.get_object()
+        for font in fonts.values():
             if font.get("/Subtype") == "/Type3":
                 continue  # glyphs drawn in the PDF itself (Typst's colour emoji): always embedded
             descendants = font.get("/DescendantFonts")
-            faces = [d.get_object() for d in descendants] if descendants else [font]
+            faces = list(descendants) if descendants is not None else [font]
             for face in faces:
-                descriptor = face.get("/FontDescriptor")
-                descriptor = descriptor.get_object() if descriptor else {}
+                descriptor = face.get("/FontDescriptor") or {}
                 if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                     missing.add(str(face.get("/BaseFont", "?")))
     return missing
@@ -429,24 +452,69 @@ def _internal_links(pages: list) -> int:
     count = 0
     for page in pages:
         for annotation in page.get("/Annots") or []:
-            annotation = annotation.get_object()
             if annotation.get("/Subtype") != "/Link":
                 continue
-            action = annotation.get("/A")
-            action = action.get_object() if action else {}
+            action = annotation.get("/A") or {}
             if "/Dest" in annotation or action.get("/S") == "/GoTo":
                 count += 1
     return count
 
 
-def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int, str]], list[pdf_structure.TextPiece]]:
-    """Each page's text without its furniture, per page (by object number) the text of each marked-content id,
-    and every text object.
+# Where a text object starts drawing on its page (x, baseline y), and its text.
+TextStart = tuple[float, float, str]
+
+
+@dataclass
+class PageContent:
+    """What PDFium reads of the pages."""
+
+    # each page's text, its furniture (artifacts) left out
+    page_texts: list[str]
+    # each marked-content sequence's text objects, in drawing order
+    marked: dict[pdf_structure.MarkedRef, list[TextStart]]
+    # every text object: where it sits, and whether it is tagged or an artifact
+    pieces: list[pdf_structure.TextPiece]
+
+    def text_of(self, parts: list[pdf_structure.MarkedRef]) -> str:
+        return "".join(text for part in parts for _x, _y, text in self.marked.get(part, ()))
+
+    def continuations_indented(self, parts: list[pdf_structure.MarkedRef]) -> bool:
+        """Whether every line of a paragraph after its first starts right of where the first line starts.
+
+        A line is the text objects that share a baseline, and starts at the
+        leftmost of them. Right-to-left text starts on the right, so it is not
+        measured here; nor is a line on another page than the first (Typst
+        keeps a name in one column, but a hand-made PDF need not).
+        """
+        starts = [
+            (page, start) for page, mcid in parts for start in self.marked.get((page, mcid), ()) if start[2].strip()
+        ]
+        if len(starts) < 2 or any(_is_right_to_left(text) for _page, (_x, _y, text) in starts):
+            return True
+        first_page = starts[0][0]
+        lines: dict[float, float] = {}  # each line's baseline: where it starts
+        for page, (x, y, _text) in starts:
+            if page == first_page:
+                baseline = next((line for line in lines if abs(line - y) <= 1), y)
+                lines[baseline] = min(lines.get(baseline, x), x)
+        first_baseline, first_x = next(iter(lines.items()))
+        return all(x >= first_x + MIN_HANGING_INDENT for baseline, x in lines.items() if baseline != first_baseline)
+
+
+def _is_right_to_left(text: str) -> bool:
+    return bool(_MAYBE_COMPLEX.search(text)) and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def _page_content(path: Path, page_numbers: list[int]) -> PageContent | None:
+    """Each page's text without its furniture, each marked-content sequence's text and where its lines start,
+    and every text object, in one pass over the pages; None if PDFium cannot open the file.
 
     PDFium (pypdfium2) reads the text: ten times faster than pypdf on a
     thousand pages, and it keeps Indic clusters whole. Page furniture (the page
     number) is an artifact outside the structure tree: left in, it would land
-    inside an annex entry that breaks across the page.
+    inside an annex entry that breaks across the page. A text object's matrix
+    is where its glyphs start: Typst writes at least one per line. Raw calls:
+    pypdfium2's object wrappers cost more than the reading itself.
     """
     import ctypes
 
@@ -454,71 +522,118 @@ def _page_texts(path: Path, pages: list) -> tuple[list[str], dict[int, dict[int,
     import pypdfium2.raw as pdfium_c
 
     page_texts = []
-    marked: dict[int, dict[int, str]] = {}
+    marked: dict[pdf_structure.MarkedRef, list[TextStart]] = {}
     pieces: list[pdf_structure.TextPiece] = []
-    document = pdfium.PdfDocument(str(path))
+    matrix = pdfium_c.FS_MATRIX()
+    # One buffer for every text object's text (UTF-16, two bytes a character); grown when one is longer.
+    capacity = 4096
+    buffer = ctypes.create_string_buffer(capacity)
+    pointer = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort))
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError:
+        return None
     try:
         for index, page in enumerate(document):
             text_page = page.get_textpage()
-            texts: dict[int, str] = {}
-            artifacts = []
-            for text_object in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):
-                mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(text_object.raw)
-                pieces.append(_text_piece(index + 1, text_object.raw, mcid))
+            artifacts: list[object] = []
+            for text_object, outer in _text_objects(pdfium_c, page.raw):
+                mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(text_object)
+                pdfium_c.FPDFPageObj_GetMatrix(text_object, matrix)
+                a, b, c, d, e, f = outer
+                x, y = a * matrix.e + c * matrix.f + e, b * matrix.e + d * matrix.f + f
                 if mcid < 0:
-                    artifacts.append(text_object)
+                    artifact = _is_artifact(pdfium_c, text_object)
+                    pieces.append(pdf_structure.TextPiece(index + 1, y, False, artifact))
+                    if outer is IDENTITY:
+                        artifacts.append(text_object)
                     continue
-                size = pdfium_c.FPDFTextObj_GetText(text_object.raw, text_page.raw, None, 0)
-                buffer = ctypes.create_string_buffer(size)
-                pdfium_c.FPDFTextObj_GetText(
-                    text_object.raw, text_page.raw, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size
-                )
-                texts[mcid] = texts.get(mcid, "") + buffer.raw[: max(size - 2, 0)].decode("utf-16-le")
-            marked[pages[index].indirect_reference.idnum] = texts
-            page_texts.append(_text_without(text_page, artifacts))
+                pieces.append(pdf_structure.TextPiece(index + 1, y, True, False))
+                size = pdfium_c.FPDFTextObj_GetText(text_object, text_page.raw, pointer, capacity)
+                if size > capacity:
+                    capacity = size
+                    buffer = ctypes.create_string_buffer(capacity)
+                    pointer = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort))
+                    pdfium_c.FPDFTextObj_GetText(text_object, text_page.raw, pointer, capacity)
+                text = ctypes.string_at(buffer, max(size - 2, 0)).decode("utf-16-le")
+                marked.setdefault((page_numbers[index], mcid), []).append((x, y, text))
+            page_texts.append(_text_without(pdfium_c, text_page, artifacts))
     finally:
         document.close()
-    return page_texts, marked, pieces
+    return PageContent(page_texts, marked, pieces)
 
 
-def _text_piece(page: int, text_object, mcid: int) -> pdf_structure.TextPiece:  # type: ignore[no-untyped-def]
-    """Where a text object sits, and whether it is tagged content or an artifact (page furniture)."""
+Transform = tuple[float, float, float, float, float, float]
+IDENTITY: Transform = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _text_objects(pdfium_c, page) -> Iterator[tuple[object, Transform]]:  # type: ignore[no-untyped-def]
+    """A page's text objects in content order, those inside form XObjects (Typst's emoji) included,
+    each with the transform from its form's space to the page's."""
+
+    def walk(count: int, get, outer: Transform) -> Iterator[tuple[object, Transform]]:  # type: ignore[no-untyped-def]
+        for position in range(count):
+            item = get(position)
+            kind = pdfium_c.FPDFPageObj_GetType(item)
+            if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                yield item, outer
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+                m = pdfium_c.FS_MATRIX()
+                pdfium_c.FPDFPageObj_GetMatrix(item, m)
+                a, b, c, d, e, f = outer
+                # the form's matrix, then the outer transform (PDF's row-vector convention)
+                inner = (
+                    m.a * a + m.b * c,
+                    m.a * b + m.b * d,
+                    m.c * a + m.d * c,
+                    m.c * b + m.d * d,
+                    m.e * a + m.f * c + e,
+                    m.e * b + m.f * d + f,
+                )
+                yield from walk(
+                    pdfium_c.FPDFFormObj_CountObjects(item),
+                    lambda index, form=item: pdfium_c.FPDFFormObj_GetObject(form, index),
+                    inner,
+                )
+
+    yield from walk(
+        pdfium_c.FPDFPage_CountObjects(page), lambda index: pdfium_c.FPDFPage_GetObject(page, index), IDENTITY
+    )
+
+
+def _is_artifact(pdfium_c, text_object) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a text object outside the structure tree is marked as an artifact (page furniture)."""
     import ctypes
 
-    import pypdfium2.raw as pdfium_c
-
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    pdfium_c.FPDFPageObj_GetBounds(text_object, left, bottom, right, top)
-    artifact = False
-    if mcid < 0:
-        for index in range(pdfium_c.FPDFPageObj_CountMarks(text_object)):
-            mark = pdfium_c.FPDFPageObj_GetMark(text_object, index)
-            length = ctypes.c_ulong()
-            pdfium_c.FPDFPageObjMark_GetName(mark, None, 0, length)
-            name = ctypes.create_string_buffer(length.value)
-            pdfium_c.FPDFPageObjMark_GetName(mark, ctypes.cast(name, ctypes.POINTER(ctypes.c_ushort)), length, length)
-            artifact = artifact or name.raw[: max(length.value - 2, 0)].decode("utf-16-le") == "Artifact"
-    return pdf_structure.TextPiece(page, bottom.value, mcid >= 0, artifact)
+    for index in range(pdfium_c.FPDFPageObj_CountMarks(text_object)):
+        mark = pdfium_c.FPDFPageObj_GetMark(text_object, index)
+        length = ctypes.c_ulong()
+        pdfium_c.FPDFPageObjMark_GetName(mark, None, 0, length)
+        name = ctypes.create_string_buffer(length.value)
+        pdfium_c.FPDFPageObjMark_GetName(mark, ctypes.cast(name, ctypes.POINTER(ctypes.c_ushort)), length, length)
+        if name.raw[: max(length.value - 2, 0)].decode("utf-16-le") == "Artifact":
+            return True
+    return False
 
 
-def _text_without(text_page, artifacts: list) -> str:  # type: ignore[no-untyped-def]
-    """The page's text without the characters drawn by the `artifacts` text objects.
+def _text_without(pdfium_c, text_page, artifacts: list) -> str:  # type: ignore[no-untyped-def]
+    """The page's text without the characters drawn by the `artifacts` text objects (on the page itself).
 
     PDFium keeps each object's characters together: find one by position, then
     widen to the neighbours drawn by the same object.
     """
     import ctypes
 
-    import pypdfium2.raw as pdfium_c
-
     def drawn_by(char_index: int) -> int | None:
         return ctypes.cast(pdfium_c.FPDFText_GetTextObject(text_page.raw, char_index), ctypes.c_void_p).value
 
     count = pdfium_c.FPDFText_CountChars(text_page.raw)
     removed: list[tuple[int, int]] = []
+    bounds = [ctypes.c_float() for _ in range(4)]
     for artifact in artifacts:
-        handle = ctypes.cast(artifact.raw, ctypes.c_void_p).value
-        left, bottom, right, top = artifact.get_bounds()
+        handle = ctypes.cast(artifact, ctypes.c_void_p).value
+        pdfium_c.FPDFPageObj_GetBounds(artifact, *bounds)
+        left, bottom, right, top = (value.value for value in bounds)
         start = pdfium_c.FPDFText_GetCharIndexAtPos(text_page.raw, (left + right) / 2, (bottom + top) / 2, 2.0, 2.0)
         if start < 0 or drawn_by(start) != handle:
             continue
@@ -534,53 +649,6 @@ def _text_without(text_page, artifacts: list) -> str:  # type: ignore[no-untyped
         position = max(position, end)
     pieces.append(text_page.get_text_range(position) if position < count else "")
     return "".join(pieces)
-
-
-def _tagged_texts(catalog, marked: dict[int, dict[int, str]], tags: tuple[str, ...]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    """The text of every structure element with one of `tags`, in document order.
-
-    A real footnote or list item is one that the PDF's structure tree tags as
-    such; its text is gathered from the marked content its subtree points at.
-    """
-    found: dict[str, list[str]] = {tag: [] for tag in tags}
-    if "/StructTreeRoot" not in catalog:
-        return found
-    # (node, page object number, indices in `parts` of the tagged elements it is inside)
-    parts: list[list[str]] = []
-    owners: list[tuple[str, int]] = []
-    root = catalog["/StructTreeRoot"].get_object()
-    stack: list[tuple[object, int | None, tuple[int, ...]]] = [(root, None, ())]
-    while stack:
-        node, page, owner = stack.pop()
-        if hasattr(node, "get_object"):
-            node = node.get_object()
-        if isinstance(node, int):
-            if owner and page is not None:
-                text = marked.get(page, {}).get(node, "")
-                for index in owner:
-                    parts[index].append(text)
-            continue
-        if not hasattr(node, "get"):
-            continue
-        page_ref = node.get("/Pg")
-        if page_ref is not None:
-            page = page_ref.idnum
-        if "/MCID" in node:
-            stack.append((int(node["/MCID"]), page, owner))
-            continue
-        tag = str(node.get("/S", ""))
-        if tag in found:
-            owners.append((tag, len(parts)))
-            owner = (*owner, len(parts))
-            parts.append([])
-        kids = node.get("/K")
-        if kids is None:
-            continue
-        kids = kids if isinstance(kids, list) else [kids]
-        stack.extend((kid, page, owner) for kid in reversed(kids))
-    for tag, index in owners:
-        found[tag].append("".join(parts[index]))
-    return found
 
 
 # ---------------------------------------------------------------- DOCX
@@ -619,7 +687,7 @@ def read_docx(path: Path, document: dict, expected: Expected | None = None) -> E
     heading_styles = _heading_styles(parts.get("word/styles.xml"))
     blocks, headings = [], []
     for paragraph in body.iter(f"{_W}p"):
-        text = "".join(t.text or "" for t in paragraph.iter(f"{_W}t"))
+        text = "".join(paragraph.itertext(f"{_W}t"))
         blocks.append(text)
         style = paragraph.find(f"{_W}pPr/{_W}pStyle")
         if style is not None and style.get(f"{_W}val") in heading_styles:
