@@ -109,6 +109,23 @@ def test_a_broken_internal_link_is_caught(built_project: Path, document: dict, t
     assert "verify-links" in codes(built_project, "html", document, output)
 
 
+@pytest.mark.parametrize(
+    ("sabotage", "message"),
+    [
+        (lambda html: html.replace("</h1>", "</h1></section>", 1), "Unexpected end tag"),
+        (lambda html: re.sub(r"^<!DOCTYPE html>", "", html), "<!DOCTYPE html>"),
+        (lambda html: html.replace('id="fnref1"', 'id="fn1"', 1), 'id "fn1" is used 2 times'),
+    ],
+)
+def test_html_that_is_not_well_formed_is_caught(
+    built_project: Path, document: dict, tmp_path: Path, sabotage, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert (built_project / "build" / "declaration.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    output = _sabotaged_html(built_project, tmp_path, sabotage)
+    problems = [d for d in verify_output("html", built_project, document, output) if d.code == "verify-html-parse"]
+    assert any(message in d.message for d in problems), problems
+
+
 def test_a_missing_footnote_backlink_is_caught(built_project: Path, document: dict, tmp_path: Path) -> None:
     output = _sabotaged_html(
         built_project, tmp_path, lambda html: re.sub(r'<a href="#fnref1"[^>]*>.*?</a>', "", html, count=1)

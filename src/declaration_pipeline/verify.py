@@ -796,68 +796,90 @@ def contrast_ratio(foreground: str, background: str) -> float:
 
 
 def read_html(path: Path, document: dict, expected: Expected | None = None) -> Extracted:
-    import html5lib
+    """The web page's text, headings and footnotes, and what is wrong with its HTML.
+
+    libxml2 (lxml, libxml2 2.14 or later: an HTML5 tokenizer) parses the page in
+    0.03 s at 10,000 signatories, where html5lib took 0.9 s. It reports fewer
+    parse errors than html5lib (an end tag that closes nothing, a misnested one);
+    the rest of what matters here is checked on the tree: the HTML5 doctype, ids
+    used once, and every text compared with the sources.
+    """
+    from lxml import etree
 
     where = str(path)
-    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    # lxml's plain tree, not lxml.html's: its element classes are looked up in Python, element by element.
+    parser = etree.HTMLParser(encoding="utf-8", collect_ids=False)
     try:
-        tree = parser.parse(path.read_bytes())
-    except Exception as exc:
+        data = path.read_bytes()
+        tree = etree.fromstring(data, parser=parser)
+    except (OSError, ValueError, etree.ParserError) as exc:
         return Extracted("", [], [], problems=[error(where, 1, 1, "verify-html-unreadable", f"cannot parse: {exc}")])
+    if tree is None:
+        return Extracted("", [], [], problems=[error(where, 1, 1, "verify-html-unreadable", "the file holds no HTML")])
     problems: list[Diagnostic] = []
-    for (line, col), code, _data in parser.errors:
-        problems.append(error(where, line, col + 1, "verify-html-parse", f"HTML5 parse error: {code}"))
+    for entry in parser.error_log:
+        line, col = max(entry.line, 1), max(entry.column, 1)
+        problems.append(error(where, line, col, "verify-html-parse", f"HTML parse error: {entry.message}"))
 
     def problem(code: str, message: str) -> None:
         problems.append(error(where, 1, 1, code, message))
 
+    if not re.match(rb"(\xef\xbb\xbf)?\s*<!doctype html>", data[:64], re.IGNORECASE):
+        problem("verify-html-parse", "the page does not start with <!DOCTYPE html>: browsers render it in quirks mode")
     lang = ast.meta_text(document["meta"], "lang")
     if tree.get("lang") != lang:
         problem("verify-metadata", f"<html lang> is {tree.get('lang')!r}, expected {lang!r}")
 
-    ids = {element.get("id") for element in tree.iter() if element.get("id")}
-    for element in tree.iter("a"):
-        href = element.get("href") or ""
-        if href.startswith("#") and href[1:] not in ids:
-            problem("verify-links", f'link to "{href}" points at no element')
-
-    for element in tree.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        for attribute in ("src", "href", "srcset", "data", "poster"):
-            value = (element.get(attribute) or "").strip()
-            if not value or (tag == "a" and attribute == "href"):
-                continue
-            problem("verify-external-resource", f"<{tag} {attribute}={value!r}> loads a resource")
-        if tag == "style" and re.search(r"@import|url\(", element.text or ""):
-            problem("verify-external-resource", "a stylesheet imports or loads a resource")
-        if tag == "script":
-            problem("verify-external-resource", "the page has a script")
-
-    levels = []
-    headings = []
-    for element in tree.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if re.fullmatch(r"h[1-6]", tag):
+    ids: Counter[str] = Counter()
+    targets, levels, headings, blocks = [], [], [], []
+    notes_section = None
+    for element in tree.iter(etree.Element):
+        tag = element.tag
+        identifier = element.get("id")
+        if identifier:
+            ids[identifier] += 1
+            if identifier == "footnotes" and notes_section is None:
+                notes_section = element
+        if tag in ("p", "li"):
+            blocks.append(_element_text(element))
+        elif tag == "a":
+            targets.append(element.get("href") or "")
+        elif _HTML_HEADING.fullmatch(tag):
             levels.append(int(tag[1]))
             if "title" not in (element.get("class") or "").split():
                 headings.append(_element_text(element))
+        elif tag == "style" and re.search(r"@import|url\(", element.text or ""):
+            problem("verify-external-resource", "a stylesheet imports or loads a resource")
+        elif tag == "script":
+            problem("verify-external-resource", "the page has a script")
+        for attribute in _RESOURCE_ATTRIBUTES.intersection(element.keys()):
+            value = (element.get(attribute) or "").strip()
+            if value and not (tag == "a" and attribute == "href"):
+                problem("verify-external-resource", f"<{tag} {attribute}={value!r}> loads a resource")
+    for identifier in sorted(i for i, count in ids.items() if count > 1):
+        problem("verify-html-parse", f'id "{identifier}" is used {ids[identifier]} times')
+    for href in targets:
+        if href.startswith("#") and href[1:] not in ids:
+            problem("verify-links", f'link to "{href}" points at no element')
     for previous, current in pairwise([0, *levels]):
         if current > previous + 1:
             problem("verify-heading-order", f"heading level jumps from h{previous} to h{current}")
             break
 
     notes = []
-    section = next((e for e in tree.iter() if e.get("id") == "footnotes"), None)
-    if section is not None:
+    if notes_section is not None:
         # Each note is an item of the section's own list; a list inside a note is part of that note.
-        items = [item for notes_list in section.findall("ol") for item in notes_list.findall("li")]
+        items = [item for notes_list in notes_section.findall("ol") for item in notes_list.findall("li")]
         for item in items:
             if not any((a.get("href") or "").startswith("#fnref") for a in item.iter("a")):
                 problem("verify-footnote", f"footnote {item.get('id')} has no back-link")
             notes.append(_element_text(item))
     body = tree.find("body")
-    blocks = [_element_text(e) for e in tree.iter() if e.tag in ("p", "li")]
     return Extracted(_element_text(body) if body is not None else "", headings, notes, blocks, problems)
+
+
+_RESOURCE_ATTRIBUTES = frozenset(("src", "href", "srcset", "data", "poster"))
+_HTML_HEADING = re.compile(r"h[1-6]")
 
 
 def _element_text(element) -> str:  # type: ignore[no-untyped-def]
