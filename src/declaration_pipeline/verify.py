@@ -75,12 +75,15 @@ def squash(text: str) -> str:
     What is left is what a reader sees, whatever the layout: a zero-width space
     or a direction mark has no glyph, so no extractor can be asked to find it.
     """
-    text = _SPACING.sub("", unicodedata.normalize("NFKC", text).translate(STRAIGHT_QUOTES))
+    text = _SPACING.sub("", unicodedata.normalize("NFKC", text))
+    if _CURLY_QUOTES.search(text):  # translating costs more than looking
+        text = text.translate(STRAIGHT_QUOTES)
     if text.isprintable():  # nothing left to remove: the common case, and much faster to ask
         return text
     return "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
 
 
+_CURLY_QUOTES = re.compile("[‘’‚‛‹›“”„‟«»]")
 # PDFium marks a hyphen it took out at a line break as U+FFFE in page text
 # and as U+0002 (a control character) in a text object's text.
 _SPACING = re.compile(r"[\s\-\u2010\u2011\u00a0\ufffe]+")
@@ -109,7 +112,9 @@ _REPEATED_SYMBOL = re.compile(r"([\u2190-\u2bff\U0001f000-\U0001faff])\1+")
 def item_key(text: str) -> tuple[str, object]:
     """How a list item is matched with a signatory: exactly (a repeated symbol counted once), or for
     right-to-left and Indic names by their letters, since extractors may reverse words or repeat a cluster."""
-    squashed = _REPEATED_SYMBOL.sub(r"\1", squash(text))
+    squashed = squash(text)
+    if _REPEATED_SYMBOL.search(squashed):
+        squashed = _REPEATED_SYMBOL.sub(r"\1", squashed)
     if _is_complex(squashed):
         return ("letters", frozenset(squashed))
     return ("text", squashed)
