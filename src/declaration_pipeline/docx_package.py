@@ -79,6 +79,12 @@ _STYLES: tuple[tuple[str, str, str], ...] = (
 _FOOTER_STYLE = f"""<w:style xmlns:w="{W_NS}" w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/>\
 <w:basedOn w:val="Normal"/><w:pPr><w:spacing w:after="0"/></w:pPr>\
 <w:rPr><w:color w:val="{FOOTER_GREY}"/><w:sz w:val="17"/><w:szCs w:val="17"/></w:rPr></w:style>"""
+# A signatory's name, as in print: wrapped lines indented 1 em under the first, more space between
+# names than within one, never split across pages (render.py writes these paragraphs).
+SIGNATORY_STYLE = "Signatory"
+_SIGNATORY_STYLE = f"""<w:style xmlns:w="{W_NS}" w:type="paragraph" w:customStyle="1" w:styleId="{SIGNATORY_STYLE}">\
+<w:name w:val="{SIGNATORY_STYLE}"/><w:basedOn w:val="Normal"/><w:qFormat/>\
+<w:pPr><w:keepLines/><w:spacing w:before="0" w:after="80"/><w:ind w:left="220" w:hanging="220"/></w:pPr></w:style>"""
 # Properties the schema (CT_PPr, CT_RPr) wants in this order; a style's own ones are merged into it.
 _PPR_ORDER = ("keepNext", "keepLines", "numPr", "spacing", "ind", "contextualSpacing", "jc", "outlineLvl")
 _RPR_ORDER = ("rFonts", "b", "bCs", "i", "iCs", "color", "spacing", "sz", "szCs", "u", "vertAlign", "lang")
@@ -168,6 +174,7 @@ def _restyled(styles: bytes) -> bytes:
             _merge_properties(style, "pPr", _fragment(paragraph), _PPR_ORDER)
         _merge_properties(style, "rPr", _fragment(run), _RPR_ORDER)
     root.append(_xml(_FOOTER_STYLE.encode()))
+    root.append(_xml(_SIGNATORY_STYLE.encode()))
     return _serialised(root)
 
 
