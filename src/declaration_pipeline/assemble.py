@@ -53,7 +53,7 @@ def assemble_document(sources: Sources) -> dict:
     generated = signatory_section(in_print_order(sources.signatories, sources.order), titles) + annex_section(
         sources.bibliography, titles["annex-title"]
     )
-    blocks = ids_apart_from(blocks, {identifier for identifier, _ in _identifiers(generated)}) + generated
+    blocks = ids_apart_from(blocks, _block_ids(generated)) + generated
     # The web page's notes section gets this heading (render.py); print and Word keep notes at the page foot.
     meta["notes-title"] = {"t": "MetaString", "c": titles["notes-title"]}
     if not (ast.meta_text(meta, "lang") or "").strip():
@@ -116,6 +116,18 @@ def _identifiers(blocks: list) -> list[tuple[str, ast.Node]]:
         attr = _attr_of(node)
         if attr is not None and attr[0]:
             found.append((attr[0], node))
+    return found
+
+
+def _block_ids(blocks: list) -> set[str]:
+    """The ids of headings and divs: where the generated sections keep theirs, without a walk
+    through every name of a 100,000-name list."""
+    found = set()
+    for block in blocks:
+        if block["t"] in ("Header", "Div") and _attr_of(block)[0]:  # type: ignore[index]
+            found.add(_attr_of(block)[0])  # type: ignore[index]
+        if block["t"] == "Div":
+            found |= _block_ids(block["c"][1])
     return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 HONORIFICS = frozenset("dr prof professor mr mrs ms miss mx sir dame rev revd hon mme mlle m herr frau".split())
 _SPELLINGS = {"centre": "center", "organisation": "organization"}
@@ -19,6 +20,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """NFKC, case folding and accent folding."""
+    if text.isascii():  # no compatibility forms, no accents: most names, at a tenth of the cost
+        return text.casefold()
     text = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
@@ -38,6 +41,7 @@ def _unfiled_words(folded: list[str], individual: bool) -> int:
     return skip
 
 
+@cache  # the duplicate, near-duplicate and withdrawal checks and verification all ask, of every name
 def identity_key(name: str, individual: bool = False) -> str:
     words = _NOT_WORD.sub(" ", fold(name).replace("&", " and ")).split()
     words = [_SPELLINGS.get(word, word) for word in words[_unfiled_words(words, individual) :]]

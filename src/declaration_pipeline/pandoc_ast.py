@@ -18,12 +18,13 @@ def attr(identifier: str = "", classes: tuple[str, ...] = (), **attributes: str)
 
 
 def text_inlines(text: str) -> list[Node]:
-    """Literal text as Str and Space nodes: nothing in it is read as markup."""
+    """Literal text as Str and Space nodes (one Space for a run of spaces): nothing in it is read as markup."""
     inlines: list[Node] = []
-    for word in re.split(r"( +)", text):
-        if not word:
-            continue
-        inlines.append({"t": "Space"} if word.startswith(" ") else {"t": "Str", "c": word})
+    for index, word in enumerate(text.split(" ")):
+        if index and (not inlines or inlines[-1]["t"] != "Space"):
+            inlines.append({"t": "Space"})
+        if word:
+            inlines.append({"t": "Str", "c": word})
     return inlines
 
 

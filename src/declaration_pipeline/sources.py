@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +28,13 @@ class Sources:
 
 def load_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
     """Load all three sources, reporting every problem rather than stopping at the first."""
-    declaration, diagnostics = load_declaration(root / DECLARATION, DECLARATION)
-    bibliography, problems = load_bibliography(root / REFERENCES, REFERENCES)
-    diagnostics += problems
-    signatories, problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
-    diagnostics += problems
+    # pandoc reads the Markdown in a process of its own: meanwhile, this one reads the other two.
+    with ThreadPoolExecutor(max_workers=1) as pandoc_reading:
+        declared = pandoc_reading.submit(load_declaration, root / DECLARATION, DECLARATION)
+        bibliography, problems = load_bibliography(root / REFERENCES, REFERENCES)
+        signatories, more_problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
+        declaration, diagnostics = declared.result()
+    diagnostics += problems + more_problems
     return Sources(
         declaration, bibliography, signatories.signatories, signatories.withdrawn, signatories.order
     ), diagnostics

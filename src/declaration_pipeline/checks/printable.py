@@ -31,7 +31,7 @@ MAX_PROBES = 200
 
 def check_printable(sources: Sources) -> list[Diagnostic]:
     places = list(_printed_texts(sources))
-    wanted = {c for _where, text in places for c in text if _needs_glyph(c)}
+    wanted = {c for c in set().union(*(text for _where, text in places)) if _needs_glyph(c)}
     if not wanted:
         return []
     missing = unprintable(wanted)
