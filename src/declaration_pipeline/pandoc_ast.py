@@ -5,7 +5,6 @@ Nodes are plain dicts as pandoc emits them: {"t": type, "c": content}.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 

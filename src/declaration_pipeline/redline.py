@@ -217,6 +217,10 @@ def _tokens(inlines: list, wrappers: tuple = (), instances: tuple = (), counter:
             shell, children = {"t": kind, "head": node["c"][0]}, node["c"][1]
         elif kind == "Link":
             shell, children = {"t": kind, "head": node["c"][0], "target": node["c"][2]}, node["c"][1]
+        elif kind == "Str" and " " in node["c"]:
+            # A signatory's name is one Str (assemble.py): compared word by word, as text is.
+            tokens += _tokens(ast.text_inlines(node["c"]), wrappers, instances, counter)
+            continue
         else:
             # A footnote compares equal to any footnote: its place is found by the
             # words around it, then its own paragraphs are compared.

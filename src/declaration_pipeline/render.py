@@ -151,17 +151,24 @@ def _openxml_list(items: list) -> str:
     paragraphs = []
     for item in items:
         text = _NOT_XML.sub("", stringify(_plain_item(item) or []))
-        runs = "".join(
-            # Soft hyphens (where a word may break) as pandoc writes them: a run of them counts once, and
-            # none ends a word.
-            ("<w:r><w:softHyphen/></w:r>" if index else "")
-            + f'<w:r><w:t xml:space="preserve">{html.escape(part, quote=False)}</w:t></w:r>'
-            for piece in re.split(r"( )", text)
-            for index, part in enumerate(re.split("\u00ad+", piece))
-            if part
+        runs = (
+            "".join(
+                # Soft hyphens (where a word may break) as pandoc writes them: a run of them counts once,
+                # and none ends a word.
+                ("<w:r><w:softHyphen/></w:r>" if index else "") + _openxml_run(part)
+                for piece in re.split(r"( )", text)
+                for index, part in enumerate(re.split("\u00ad+", piece))
+                if part
+            )
+            if "\u00ad" in text
+            else _openxml_run(text)
         )
         paragraphs.append(f'<w:p><w:pPr><w:pStyle w:val="{SIGNATORY_STYLE}"/></w:pPr>{runs}</w:p>')
     return "\n".join(paragraphs)
+
+
+def _openxml_run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{html.escape(text, quote=False)}</w:t></w:r>'
 
 
 _TYPST_LINE_START_MARKUP = re.compile(r"[=+\-/]|\d+\.")

@@ -7,13 +7,42 @@ bad input. dodo.py imports it lazily, keeping a no-op `doit` fast.
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from doit.exceptions import TaskFailed
 
 from .diagnostics import Diagnostic, PipelineError, has_errors, summary
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _cycle_collector_paused(task: Callable[P, R]) -> Callable[P, R]:
+    """Run a bounded build step with Python's cycle collector paused.
+
+    The pipeline's data are trees (pandoc's JSON, the loaded records), freed by
+    reference counting. While millions of their nodes are made, the collector
+    walks them again and again for cycles there are none of: loading the
+    100,000-name document takes 2.0 s with it and 0.35 s without.
+    """
+
+    @functools.wraps(task)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return task(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
 
 
 def _strict_from_environment() -> bool:
@@ -34,6 +63,7 @@ def report(diagnostics: list[Diagnostic], what: str, strict: bool = False) -> Ta
     return None
 
 
+@_cycle_collector_paused
 def check(root: str, checked_output: str, strict: bool = False) -> TaskFailed | dict:
     """Check the sources; when they pass, keep the loaded records for `assemble`.
 
@@ -58,6 +88,7 @@ def check(root: str, checked_output: str, strict: bool = False) -> TaskFailed | 
     return {"warnings": len(diagnostics)}
 
 
+@_cycle_collector_paused
 def assemble(checked: str, output: str) -> TaskFailed | None:
     import pickle
 
@@ -74,6 +105,7 @@ def assemble(checked: str, output: str) -> TaskFailed | None:
     return None
 
 
+@_cycle_collector_paused
 def render(output_format: str, document: str, output: str, markup_output: str | None = None) -> TaskFailed | None:
     from . import render as writers
     from .assembled_document import read_document
@@ -86,6 +118,7 @@ def render(output_format: str, document: str, output: str, markup_output: str | 
     return None
 
 
+@_cycle_collector_paused
 def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFailed | None:
     from .assembled_document import read_document
     from .preview import write_previews
@@ -99,6 +132,7 @@ def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFaile
     return None
 
 
+@_cycle_collector_paused
 def verify(output_format: str, root: str, checked: str, document: str, output: str) -> TaskFailed | None:
     """Verify one output against the signatories `check` loaded (not signatories.yaml again) and the document.
 
@@ -136,6 +170,7 @@ def _verify(output_format: str, root: str, checked: str, document: str, output: 
     return report(diagnostics, f"verify {output}")
 
 
+@_cycle_collector_paused
 def manifest(root: str, document: str, build: str, output: str) -> TaskFailed | None:
     from .assembled_document import document_epoch, read_document
     from .atomic_files import write_atomically

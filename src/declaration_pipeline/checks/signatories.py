@@ -183,11 +183,18 @@ def near_duplicate_pairs(
     stats = NearDuplicateStats()
     pairs: set[tuple[int, int]] = set()
     for index, name_words in enumerate(words):
-        connecting = _lower_case_words(signatories[index].name)
+        connecting: set[str] | None = None  # worked out only for a name with a short word to drop
         for position, word in enumerate(name_words):
+            others = close_words.get(word, ())
+            droppable = len(name_words) > 2 and len(word) <= EXTRA_WORD_LETTERS
+            if droppable and connecting is None:
+                connecting = _lower_case_words(signatories[index].name)
+            droppable = droppable and word in (connecting or ())
+            if not (others or droppable):
+                continue  # most words of most names: nothing to look up
             before, after = name_words[:position], name_words[position + 1 :]
-            variants = [" ".join(before + [other] + after) for other in close_words.get(word, ())]
-            if len(name_words) > 2 and word in connecting and len(word) <= EXTRA_WORD_LETTERS:
+            variants = [" ".join(before + [other] + after) for other in others]
+            if droppable:
                 variants.append(" ".join(before + after))
             for variant in variants:
                 stats.lookups += 1
