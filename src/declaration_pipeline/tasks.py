@@ -111,8 +111,10 @@ def render(output_format: str, document: str, output: str, markup_output: str | 
     from .assembled_document import read_document
 
     try:
-        assembled = read_document(Path(document))
-        writers.render_output(output_format, assembled, Path(output), Path(markup_output) if markup_output else None)
+        # No reference kept here: render_pdf lets the document go before Typst runs.
+        writers.render_output(
+            output_format, read_document(Path(document)), Path(output), Path(markup_output) if markup_output else None
+        )
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None
