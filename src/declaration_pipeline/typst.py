@@ -46,12 +46,19 @@ def compile_typst(  # type: ignore[no-untyped-def]
     what: str,
     *,
     timestamp: int = 0,
-    inputs: dict[str, object] | None = None,
+    inputs: dict[str, object] | str | None = None,
     ppi: float | None = None,
     pdf_standards: tuple[str, ...] | None = PDF_STANDARDS,
 ):
-    """Compile Typst markup: bytes for a PDF, a list of PNG bytes (one per page) for "png"."""
-    metadata = {"fonts": list(FONT_FAMILIES), **(inputs or {})}
+    """Compile Typst markup: bytes for a PDF, a list of PNG bytes (one per page) for "png".
+
+    `inputs` reach the template as sys.inputs' metadata, beside the font list: a
+    dict, or a JSON object already written, so that a caller can let go of a
+    large one's many small strings before Typst runs.
+    """
+    fonts = json.dumps({"fonts": list(FONT_FAMILIES)})
+    given = inputs if isinstance(inputs, str) else json.dumps(inputs or {})
+    metadata = fonts if given.strip() == "{}" else fonts[:-1] + "," + given.strip()[1:]
     if output_format == "pdf":
         options: dict[str, object] = {"pdf_standards": list(pdf_standards or ())}
     else:
@@ -66,7 +73,7 @@ def compile_typst(  # type: ignore[no-untyped-def]
             font_paths=[str(FONTS)],
             ignore_system_fonts=True,
             timestamp=timestamp,
-            sys_inputs={"metadata": json.dumps(metadata)},
+            sys_inputs={"metadata": metadata},
             **options,
         )
     except typst.TypstError as exc:
