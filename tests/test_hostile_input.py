@@ -178,3 +178,19 @@ def test_raw_html_and_typst_in_the_declaration_print_as_text(tmp_path: Path) -> 
     assert "<script>alert(1)</script>" in "".join(tree.find("body").itertext())
     assert "root:" not in pdf_text(pdf_path)
     assert '#read("/etc/passwd")' in pdf_text(pdf_path)
+
+
+def test_a_hyphen_before_a_digit_prints_as_written_in_headings_and_text(tmp_path: Path) -> None:
+    """Typst reads "-0" after ":" or "(" as a minus sign (found by the check-means-build property test)."""
+    text = (CASES / "clean" / "declaration.md").read_text()
+    text += "\n# Ratio :-0 and (-1)\n\nScores _-2, a:-3 and 2024-10 stay as written.\n"
+    (tmp_path / "declaration.md").write_text(text)
+    for name in ("references.bib", "signatories.yaml"):
+        (tmp_path / name).write_text((CASES / "clean" / name).read_text())
+    sources, diagnostics = check_sources(tmp_path)
+    assert diagnostics == []
+    pdf_path = tmp_path / "d.pdf"
+    render.render_pdf(assemble_document(sources), pdf_path)
+    printed = " ".join(pdf_text(pdf_path).split())
+    assert "Ratio :-0 and (-1)" in printed and "Scores _-2, a:-3 and 2024-10" in printed
+    assert "\u2212" not in printed

@@ -226,8 +226,9 @@ def escape_leading_markup(inlines: list) -> list:
 
 
 # Typst shorthands pandoc's Typst writer does not escape in text: "-1" (a minus
-# sign), "..." (an ellipsis) and "-?" (a soft hyphen). Found by the property test.
-_TYPST_SHORTHAND = re.compile(r"^-(?=\d)|\.(?=\.\.)|-(?=\?)")
+# sign, also after a sign such as ":" or "("; escaped everywhere, as "\-" prints "-"),
+# "..." (an ellipsis) and "-?" (a soft hyphen). Found by the property test.
+_TYPST_SHORTHAND = re.compile(r"-(?=\d)|\.(?=\.\.)|-(?=\?)")
 
 
 def escape_typst_shorthands(blocks: list) -> list:
