@@ -136,22 +136,7 @@ def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFaile
 
 @_cycle_collector_paused
 def verify(output_format: str, root: str, checked: str, document: str, output: str) -> TaskFailed | None:
-    """Verify one output against the signatories `check` loaded (not signatories.yaml again) and the document.
-
-    Without the cyclic garbage collector: reading builds millions of small objects and no cycle, and the
-    collector, run again and again while they are made, took 2.9 of the 3.3 s that loading the document
-    took at 100,000 signatories. Switched on again after, for the tasks a doit worker runs next.
-    """
-    import gc
-
-    gc.disable()
-    try:
-        return _verify(output_format, root, checked, document, output)
-    finally:
-        gc.enable()
-
-
-def _verify(output_format: str, root: str, checked: str, document: str, output: str) -> TaskFailed | None:
+    """Verify one output against the signatories `check` loaded (not signatories.yaml again) and the document."""
     import pickle
 
     from . import verify as verification
