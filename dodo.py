@@ -44,7 +44,8 @@ TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "p
 RUN_UNTIL_STOPPED = {"serve", "watch"}
 DOIT_CONFIG = {
     # Previews are for reviewers (CI uploads them): `doit preview` makes them.
-    "default_tasks": ["check", "assemble", "html", "docx", "pdf", "verify", "manifest"],
+    # The PDF first: the longest of the three, it then runs beside the other two.
+    "default_tasks": ["check", "assemble", "pdf", "html", "docx", "verify", "manifest"],
     "backend": "json",
     "dep_file": ".doit.json",
     "verbosity": 2,
