@@ -161,15 +161,21 @@ def test_right_to_left_indic_invisible_and_line_start_characters(tmp_path: Path,
     assert name in docx_paragraphs(outputs["docx"])
 
 
-def test_raw_html_and_typst_in_the_declaration_print_as_text(tmp_path: Path) -> None:
-    text = (CASES / "clean" / "declaration.md").read_text()
-    text += '\nRaw <script>alert(1)</script> and <b onclick="x()">bold</b>.\n\n```{=typst}\n#read("/etc/passwd")\n```\n'
-    (tmp_path / "declaration.md").write_text(text)
+def _assembled_with(tmp_path: Path, markdown: str) -> dict:
+    """The clean case with `markdown` added to its declaration, checked (no problem) and assembled."""
+    (tmp_path / "declaration.md").write_text((CASES / "clean" / "declaration.md").read_text() + markdown)
     for name in ("references.bib", "signatories.yaml"):
         (tmp_path / name).write_text((CASES / "clean" / name).read_text())
     sources, diagnostics = check_sources(tmp_path)
     assert diagnostics == []
-    document = assemble_document(sources)
+    return assemble_document(sources)
+
+
+def test_raw_html_and_typst_in_the_declaration_print_as_text(tmp_path: Path) -> None:
+    document = _assembled_with(
+        tmp_path,
+        '\nRaw <script>alert(1)</script> and <b onclick="x()">bold</b>.\n\n```{=typst}\n#read("/etc/passwd")\n```\n',
+    )
     html_path, pdf_path = tmp_path / "d.html", tmp_path / "d.pdf"
     render.render_html(document, html_path)
     render.render_pdf(document, pdf_path)
@@ -182,15 +188,10 @@ def test_raw_html_and_typst_in_the_declaration_print_as_text(tmp_path: Path) -> 
 
 def test_a_hyphen_before_a_digit_prints_as_written_in_headings_and_text(tmp_path: Path) -> None:
     """Typst reads "-0" after ":" or "(" as a minus sign (found by the check-means-build property test)."""
-    text = (CASES / "clean" / "declaration.md").read_text()
-    text += "\n# Ratio :-0 and (-1)\n\nScores _-2, a:-3 and 2024-10 stay as written.\n"
-    (tmp_path / "declaration.md").write_text(text)
-    for name in ("references.bib", "signatories.yaml"):
-        (tmp_path / name).write_text((CASES / "clean" / name).read_text())
-    sources, diagnostics = check_sources(tmp_path)
-    assert diagnostics == []
     pdf_path = tmp_path / "d.pdf"
-    render.render_pdf(assemble_document(sources), pdf_path)
+    render.render_pdf(
+        _assembled_with(tmp_path, "\n# Ratio :-0 and (-1)\n\nScores _-2, a:-3 and 2024-10 stay as written.\n"), pdf_path
+    )
     printed = " ".join(pdf_text(pdf_path).split())
     assert "Ratio :-0 and (-1)" in printed and "Scores _-2, a:-3 and 2024-10" in printed
     assert "\u2212" not in printed
