@@ -23,7 +23,6 @@ from pathlib import Path
 from . import pandoc_ast as ast
 from . import pdf_structure
 from .assemble import SIGNATORY_LIST
-from .checks.signatories import withdrawal_pairs
 from .declaration import NOTE_MARK
 from .diagnostics import Diagnostic, PipelineError, error
 from .language import DEFAULT_LANG, pdf_language
@@ -222,6 +221,8 @@ def _withdrawn_names(loaded: SignatoryFile) -> tuple[str, ...]:
     withdrawn = {squash(w.name) for w in loaded.withdrawn}
     namesakes = [s for s in loaded.signatories if squash(s.name) in withdrawn]
     if namesakes:
+        from .checks.signatories import withdrawal_pairs  # the checks' import costs every task 0.03 s otherwise
+
         withdrew = {id(s) for s, _ in withdrawal_pairs(namesakes, loaded.withdrawn)}
         kept = {squash(s.name) for s in namesakes if id(s) not in withdrew}
     else:
