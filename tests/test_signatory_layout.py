@@ -102,7 +102,7 @@ def test_names_are_paragraphs_without_list_labels(long_names_build) -> None:  # 
 
 def test_columns_are_balanced_on_the_page_where_each_list_ends(long_names_build) -> None:  # type: ignore[no-untyped-def]
     directory, document, _loaded = long_names_build
-    for listed in render.signatory_section(document["blocks"])[2]["lists"]:
+    for listed in render.signatory_data(document["blocks"])[2]["lists"]:
         lines = name_lines(directory / "build" / "declaration.pdf", listed["names"])
         last_page = max(page for starts in lines.values() for page, _x, _y in starts)
         # a column's bottom: the lowest baseline of the names in it; a name's height: its first to last baseline

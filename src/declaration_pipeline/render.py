@@ -303,7 +303,7 @@ def math_with_alt_text(blocks: list) -> list:
     return replace_inlines(blocks, with_alt)
 
 
-def signatory_section(blocks: list) -> tuple[int, int, dict[str, object]]:
+def signatory_data(blocks: list) -> tuple[int, int, dict[str, object]]:
     """Where the signatory section stands among the top-level blocks, and what the Typst template reads of it.
 
     The section is its heading followed by a heading and a Div for each list.
@@ -347,7 +347,7 @@ def _is_signatory_list(heading: dict, div: dict) -> bool:
     return heading["t"] == "Header" and div["t"] == "Div" and SIGNATORY_LIST in div["c"][0][1]
 
 
-def typst_markup(document: dict) -> str:
+def typst_markup(document: dict, section: tuple[int, int, dict[str, object]] | None = None) -> str:
     """The Typst markup of the print edition, by pandoc, the signatory section left to the template.
 
     The template's `signatory-section()` stands for the section and lays out its
@@ -355,7 +355,7 @@ def typst_markup(document: dict) -> str:
     Typst writer or its escaping.
     """
     blocks = list(document["blocks"])
-    start, end, _lists = signatory_section(blocks)
+    start, end, _lists = section or signatory_data(blocks)
     if end:
         blocks[start:end] = [raw_block("typst", "#signatory-section()")]
     blocks = math_with_alt_text(escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(blocks))))
@@ -376,9 +376,11 @@ def render_pdf(document: dict, output: Path, markup_output: Path | None = None) 
     (some 400 MB at 100,000 signatories) before Typst lays out the pages.
     """
     remove_stale_partials(output)
-    markup = typst_markup(document)
+    section = signatory_data(document["blocks"])  # once, for the markup and the inputs
+    markup = typst_markup(document, section)
     # One JSON text: the names' small strings go with the document (90 MB less at 100,000 names).
-    epoch, inputs = document_epoch(document), json.dumps(document_inputs(document), ensure_ascii=False)
+    epoch, inputs = document_epoch(document), json.dumps(document_inputs(document, section), ensure_ascii=False)
+    del section
     del document
     pdf = compile_typst(markup, "pdf", f"{output}: Typst could not compile the PDF", timestamp=epoch, inputs=inputs)
     if markup_output is not None:
@@ -386,7 +388,7 @@ def render_pdf(document: dict, output: Path, markup_output: Path | None = None) 
     write_atomically(output, pdf)
 
 
-def document_inputs(document: dict) -> dict[str, object]:
+def document_inputs(document: dict, section: tuple[int, int, dict[str, object]] | None = None) -> dict[str, object]:
     """What the Typst template reads through sys.inputs: plain strings, never markup."""
     meta = document["meta"]
     language, region = language_and_region(meta_text(meta, "lang") or DEFAULT_LANG)
@@ -395,7 +397,7 @@ def document_inputs(document: dict) -> dict[str, object]:
         "keywords": [k.strip() for k in (meta_text(meta, "keywords") or "").split(",") if k.strip()],
         "lang": language,
         **({"region": region} if region else {}),
-        "signatories": signatory_section(document["blocks"])[2],
+        "signatories": (section or signatory_data(document["blocks"]))[2],
     }
 
 
