@@ -478,7 +478,7 @@ class PageContent:
     page_texts: list[str]
     # each marked-content sequence's text objects, in drawing order
     marked: dict[pdf_structure.MarkedRef, list[TextStart]]
-    # every text object: where it sits, and whether it is tagged or an artifact
+    # every untagged text object, and each page's lowest tagged one: where it sits, whether it is an artifact
     pieces: list[pdf_structure.TextPiece]
 
     def text_of(self, parts: list[pdf_structure.MarkedRef]) -> str:
@@ -513,7 +513,7 @@ def _is_right_to_left(text: str) -> bool:
 
 def _page_content(path: Path, page_numbers: list[int]) -> PageContent | None:
     """Each page's text without its furniture, each marked-content sequence's text and where its lines start,
-    and every text object, in one pass over the pages; None if PDFium cannot open the file.
+    and the text objects the furniture check needs, in one pass over the pages; None if PDFium cannot open it.
 
     PDFium (pypdfium2) reads the text: ten times faster than pypdf on a
     thousand pages, and it keeps Indic clusters whole. Page furniture (the page
@@ -540,12 +540,20 @@ def _page_content(path: Path, page_numbers: list[int]) -> PageContent | None:
     except pdfium.PdfiumError:
         return None
     try:
+        # PDFium's functions looked up once: the loop runs once for each line of text.
+        marked_content_id, get_matrix, get_text = (
+            pdfium_c.FPDFPageObj_GetMarkedContentID,
+            pdfium_c.FPDFPageObj_GetMatrix,
+            pdfium_c.FPDFTextObj_GetText,
+        )
         for index, page in enumerate(document):
             text_page = page.get_textpage()
+            text_page_handle, page_number = text_page.raw, page_numbers[index]
             artifacts: list[object] = []
+            lowest_tagged: float | None = None  # of tagged text, only the lowest matters to the furniture check
             for text_object, outer in _text_objects(pdfium_c, page.raw):
-                mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(text_object)
-                pdfium_c.FPDFPageObj_GetMatrix(text_object, matrix)
+                mcid = marked_content_id(text_object)
+                get_matrix(text_object, matrix)
                 a, b, c, d, e, f = outer
                 x, y = a * matrix.e + c * matrix.f + e, b * matrix.e + d * matrix.f + f
                 if mcid < 0:
@@ -554,15 +562,18 @@ def _page_content(path: Path, page_numbers: list[int]) -> PageContent | None:
                     if outer is IDENTITY:
                         artifacts.append(text_object)
                     continue
-                pieces.append(pdf_structure.TextPiece(index + 1, y, True, False))
-                size = pdfium_c.FPDFTextObj_GetText(text_object, text_page.raw, pointer, capacity)
+                if lowest_tagged is None or y < lowest_tagged:
+                    lowest_tagged = y
+                size = get_text(text_object, text_page_handle, pointer, capacity)
                 if size > capacity:
                     capacity = size
                     buffer = ctypes.create_string_buffer(capacity)
                     pointer = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort))
-                    pdfium_c.FPDFTextObj_GetText(text_object, text_page.raw, pointer, capacity)
+                    get_text(text_object, text_page_handle, pointer, capacity)
                 text = ctypes.string_at(buffer, max(size - 2, 0)).decode("utf-16-le")
-                marked.setdefault((page_numbers[index], mcid), []).append((x, y, text))
+                marked.setdefault((page_number, mcid), []).append((x, y, text))
+            if lowest_tagged is not None:
+                pieces.append(pdf_structure.TextPiece(index + 1, lowest_tagged, True, False))
             page_texts.append(_text_without(pdfium_c, text_page, artifacts))
     finally:
         document.close()
