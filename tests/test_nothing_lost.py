@@ -88,3 +88,17 @@ def test_a_million_signatories_are_refused_before_parsing(tmp_path: Path) -> Non
     _sources, diagnostics = check_sources(project)
     assert [d.code for d in diagnostics] == ["signatories-too-many"]
     assert "the limit is 200,000 signatories" in diagnostics[0].message
+
+
+def test_taking_the_build_lock_removes_what_dead_builds_left_and_only_that(tmp_path: Path) -> None:
+    from declaration_pipeline.build_lock import build_lock
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    build = tmp_path / "build"
+    build.mkdir()
+    left = build / f".declaration.docx.{dead.stdout.strip()}.k3j9.reference.docx.partial"
+    running = build / f".declaration.pdf.{os.getpid()}.x1y2.pdf.partial"
+    for partial in (left, running):
+        partial.write_bytes(b"half")
+    with build_lock(tmp_path):
+        assert not left.exists() and running.exists()

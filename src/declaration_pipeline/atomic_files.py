@@ -12,6 +12,7 @@ of a run still going.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,19 @@ def remove_stale_partials(output: Path) -> None:
     for partial in output.parent.glob(f"{prefix}*.partial"):
         writer = partial.name[len(prefix) :].partition(".")[0]
         if writer.isdigit() and not _process_exists(int(writer)):
+            partial.unlink(missing_ok=True)
+
+
+# ".declaration.docx.4242.k3j9.reference.docx.partial": the output's name, the writer's pid, the rest.
+_PARTIAL = re.compile(r"\.(?P<output>.+?)\.(?P<writer>\d+)\..*\.partial")
+
+
+def remove_stale_partials_in(folder: Path) -> None:
+    """Remove every temporary file in `folder` whose writer no longer runs: called by whoever takes the
+    build lock, so that a killed build's leftovers go even when the task that wrote them has nothing to redo."""
+    for partial in folder.glob(".*.partial"):
+        match = _PARTIAL.fullmatch(partial.name)
+        if match and not _process_exists(int(match["writer"])):
             partial.unlink(missing_ok=True)
 
 

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .atomic_files import remove_stale_partials_in
+
 LOCK_FILE = Path("build") / ".lock"
 # "pid path" of the lock this process holds, inherited by the processes it starts.
 HOLDER_ENVIRONMENT = "DECLARATION_BUILD_LOCK"
@@ -50,6 +52,7 @@ def build_lock(root: Path, *, announce: Callable[[str], None] | None = None) -> 
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         _acquire(descriptor, path, root, announce)
+        remove_stale_partials_in(path.parent)  # no build runs here but this one
         previous = os.environ.get(HOLDER_ENVIRONMENT)
         os.environ[HOLDER_ENVIRONMENT] = f"{os.getpid()} {path}"
         depths[path] = 1
