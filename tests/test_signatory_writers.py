@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,8 @@ NAMES = st.text(
     st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("<>&\"' \u00ad\u00a0\u200b-@*_[]"), min_size=1
 ).filter(lambda name: name.replace("\u00ad", "").strip())
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# 1,986 names signed by real people (tests/realworld/rms-open-letter/PROVENANCE.md)
+REAL_LETTER = Path(__file__).parent / "realworld" / "rms-open-letter" / "signatories.yaml"
 
 
 def _document(names: list[str], details: list[str | None]) -> dict:
@@ -87,3 +90,50 @@ def test_a_list_with_more_than_text_is_left_to_pandoc() -> None:
     marked[0] = {"t": "Strikeout", "c": [marked[0]]}  # a redline's deletion
     raw = signatory_lists_as_raw(document, "html", _html_list)
     assert len(_lists(raw)) == 1 and _lists(raw)[0][0][0]["c"][0]["t"] == "Strikeout"
+
+
+def test_a_names_width_bound_is_never_below_its_width_in_print() -> None:
+    """The template takes a name whose bound is 2 em inside its column for one line unseen: a name is
+    never wider than its bound by more than a fraction of that, kerning ("AVAV", "Wa", "ód"), ligatures
+    ("ffi") and other scripts included."""
+    import json
+
+    import typst
+
+    from declaration_pipeline.render import SIGNATORY_TEXT_SIZE, with_estimated_widths
+    from declaration_pipeline.signatories import load_signatory_file
+    from declaration_pipeline.typst import FONT_FAMILIES, FONTS, TYPST_ROOT
+
+    real, _problems = load_signatory_file(REAL_LETTER, "signatories.yaml")
+    names = [s.name for s in real.signatories] + [
+        "AVAV Tower Watch",
+        "Office of Affiliated Fjords",
+        "Łódź Żółć Ærø Ångström",
+        "王伟 and 田中 Association",
+        "Terra-1530 🌍 Network",
+        "Yves T. Wayfarer, L.L.C.",
+        "جمعية حقوق الإنسان",
+    ]
+    section = with_estimated_widths({"title": "", "lists": [{"kind": "organizations", "title": "", "names": names}]})
+    bounds = section["lists"][0]["widths"]
+    probe = (
+        f"#set text(font: json(bytes(sys.inputs.metadata)).fonts, size: {SIGNATORY_TEXT_SIZE}pt)\n"
+        "#context [#metadata(json(bytes(sys.inputs.metadata)).names.map(n => measure(n).width.pt())) <w>]\n"
+    )
+    measured = json.loads(
+        typst.query(
+            probe.encode(),
+            "<w>",
+            field="value",
+            one=True,
+            root=str(TYPST_ROOT),
+            font_paths=[str(FONTS)],
+            ignore_system_fonts=True,
+            sys_inputs={"metadata": json.dumps({"fonts": list(FONT_FAMILIES), "names": names})},
+        )
+    )
+    for name, bound, width in zip(names, bounds, measured, strict=True):
+        assert bound is None or width <= bound + 1.0, (name, bound, width)  # 1 pt against the template's 20
+    assert bounds[-1] is None, "Arabic letters change shape together: no bound"
+    order = section["lists"][0]["widest-first"]
+    assert order[0] == len(names) - 1 and [bounds[i] for i in order[1:]] == sorted(bounds[:-1], reverse=True)

@@ -78,3 +78,34 @@ def compile_typst(  # type: ignore[no-untyped-def]
         )
     except typst.TypstError as exc:
         raise PipelineError(f"{what}: {exc}") from exc
+
+
+def character_widths(characters: set[str], size_pt: float) -> dict[str, float]:
+    """How wide Typst sets each character alone, in points, in the print's fonts at `size_pt` (its fallback
+    font where the text font lacks it), and " " the width of a space between two words."""
+    if not characters:
+        return {}
+    probe = (
+        '#set document(title: "width probe")\n'
+        f"#set text(font: json(bytes(sys.inputs.metadata)).fonts, size: {size_pt}pt)\n"
+        "#let chars = json(bytes(sys.inputs.metadata)).chars\n"
+        '#context [#metadata((chars.map(c => measure(c).width.pt()), measure("x x").width.pt() - 2 * '
+        'measure("x").width.pt())) <widths>]\n'
+    )
+    ordered = sorted(characters - {" "})
+    metadata = json.dumps({"fonts": list(FONT_FAMILIES), "chars": ordered})
+    try:
+        found = typst.query(
+            probe.encode("utf-8"),
+            "<widths>",
+            field="value",
+            one=True,
+            root=str(TYPST_ROOT),
+            font_paths=[str(FONTS)],
+            ignore_system_fonts=True,
+            sys_inputs={"metadata": metadata},
+        )
+    except typst.TypstError as exc:
+        raise PipelineError(f"measuring the signatories' characters: {exc}") from exc
+    widths, space = json.loads(found)
+    return {**dict(zip(ordered, widths, strict=True)), " ": space}
