@@ -96,13 +96,10 @@ def test_a_names_width_bound_is_never_below_its_width_in_print() -> None:
     """The template takes a name whose bound is 2 em inside its column for one line unseen: a name is
     never wider than its bound by more than a fraction of that, kerning ("AVAV", "Wa", "ód"), ligatures
     ("ffi") and other scripts included."""
-    import json
-
-    import typst
 
     from declaration_pipeline.render import SIGNATORY_TEXT_SIZE, with_estimated_widths
     from declaration_pipeline.signatories import load_signatory_file
-    from declaration_pipeline.typst import FONT_FAMILIES, FONTS, TYPST_ROOT
+    from declaration_pipeline.typst import query_metadata
 
     real, _problems = load_signatory_file(REAL_LETTER, "signatories.yaml")
     names = [s.name for s in real.signatories] + [
@@ -120,18 +117,7 @@ def test_a_names_width_bound_is_never_below_its_width_in_print() -> None:
         f"#set text(font: json(bytes(sys.inputs.metadata)).fonts, size: {SIGNATORY_TEXT_SIZE}pt)\n"
         "#context [#metadata(json(bytes(sys.inputs.metadata)).names.map(n => measure(n).width.pt())) <w>]\n"
     )
-    measured = json.loads(
-        typst.query(
-            probe.encode(),
-            "<w>",
-            field="value",
-            one=True,
-            root=str(TYPST_ROOT),
-            font_paths=[str(FONTS)],
-            ignore_system_fonts=True,
-            sys_inputs={"metadata": json.dumps({"fonts": list(FONT_FAMILIES), "names": names})},
-        )
-    )
+    measured = query_metadata(probe, "<w>", "measuring names", {"names": names})
     for name, bound, width in zip(names, bounds, measured, strict=True):
         assert bound is None or width <= bound + 1.0, (name, bound, width)  # 1 pt against the template's 20
     assert bounds[-1] is None, "Arabic letters change shape together: no bound"

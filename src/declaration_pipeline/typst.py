@@ -80,6 +80,25 @@ def compile_typst(  # type: ignore[no-untyped-def]
         raise PipelineError(f"{what}: {exc}") from exc
 
 
+def query_metadata(markup: str, label: str, what: str, inputs: dict[str, object]) -> object:
+    """The value of the one `metadata` labelled `label` in `markup`, compiled like the PDF: the project's
+    fonts (sys.inputs' metadata `fonts`, beside `inputs`), an empty root."""
+    try:
+        found = typst.query(
+            markup.encode("utf-8"),
+            label,
+            field="value",
+            one=True,
+            root=str(TYPST_ROOT),
+            font_paths=[str(FONTS)],
+            ignore_system_fonts=True,
+            sys_inputs={"metadata": json.dumps({"fonts": list(FONT_FAMILIES), **inputs})},
+        )
+    except typst.TypstError as exc:
+        raise PipelineError(f"{what}: {exc}") from exc
+    return json.loads(found)
+
+
 def character_widths(characters: set[str], size_pt: float) -> dict[str, float]:
     """How wide Typst sets each character alone, in points, in the print's fonts at `size_pt` (its fallback
     font where the text font lacks it), and " " the width of a space between two words."""
@@ -93,19 +112,5 @@ def character_widths(characters: set[str], size_pt: float) -> dict[str, float]:
         'measure("x").width.pt())) <widths>]\n'
     )
     ordered = sorted(characters - {" "})
-    metadata = json.dumps({"fonts": list(FONT_FAMILIES), "chars": ordered})
-    try:
-        found = typst.query(
-            probe.encode("utf-8"),
-            "<widths>",
-            field="value",
-            one=True,
-            root=str(TYPST_ROOT),
-            font_paths=[str(FONTS)],
-            ignore_system_fonts=True,
-            sys_inputs={"metadata": metadata},
-        )
-    except typst.TypstError as exc:
-        raise PipelineError(f"measuring the signatories' characters: {exc}") from exc
-    widths, space = json.loads(found)
+    widths, space = query_metadata(probe, "<widths>", "measuring the signatories' characters", {"chars": ordered})
     return {**dict(zip(ordered, widths, strict=True)), " ": space}
