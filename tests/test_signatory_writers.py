@@ -80,7 +80,8 @@ def test_word_paragraphs_hold_each_name_as_pandoc_would(names: list[str], detail
 
 
 def test_a_soft_hyphen_inside_a_name_is_a_place_word_may_break() -> None:
-    openxml = _openxml_list(_lists(_document(["Inter\u00adnational Alli\u00ad\u00adance\u00ad"], [None]))[0])
+    items = _lists(_document(["Inter\u00adnational Alli\u00ad\u00adance\u00ad"], [None]))[0]
+    openxml = _openxml_list([item[0]["c"] for item in items])
     assert openxml.count("<w:softHyphen/>") == 2 and "\u00ad" not in openxml
 
 

@@ -87,26 +87,25 @@ def render_docx(document: dict, output: Path) -> None:
     write_atomically(output, finish_docx(package, document_epoch(document)))
 
 
-def signatory_lists_as_raw(document: dict, raw_format: str, markup: Callable[[list], str]) -> dict:
+def signatory_lists_as_raw(document: dict, raw_format: str, markup: Callable[[list[list]], str]) -> dict:
     """The document with each signatory list of plain names as one raw block of `raw_format`.
 
     pandoc's writers take about 0.1 ms per list item, a second at 10,000 names,
-    where writing the same markup here takes a few milliseconds. A list whose
-    items hold more than text (a redline's marks) is left to pandoc.
+    where writing the same markup here takes a few milliseconds. `markup` gets
+    each item's inlines. A list whose items hold more than text (a redline's
+    marks) is left to pandoc.
     """
 
-    def as_raw(block: dict) -> dict:
+    def as_raw(child: dict) -> dict:
+        lines = [_plain_item(item) for item in child["c"]] if child["t"] == "BulletList" else [None]
+        return raw_block(raw_format, markup(lines)) if None not in lines else child
+
+    def with_raw_lists(block: dict) -> dict:
         if block["t"] != "Div" or SIGNATORY_LIST not in block["c"][0][1]:
             return block
-        children = [
-            raw_block(raw_format, markup(child["c"]))
-            if child["t"] == "BulletList" and all(_plain_item(item) is not None for item in child["c"])
-            else child
-            for child in block["c"][1]
-        ]
-        return {"t": "Div", "c": [block["c"][0], children]}
+        return {"t": "Div", "c": [block["c"][0], [as_raw(child) for child in block["c"][1]]]}
 
-    return {**document, "blocks": [as_raw(block) for block in document["blocks"]]}
+    return {**document, "blocks": [with_raw_lists(block) for block in document["blocks"]]}
 
 
 def _plain_item(item: list) -> list | None:
@@ -125,9 +124,9 @@ def _plain_inline(inline: dict) -> bool:
     return not identifier and not attributes and all(_plain_inline(child) for child in content)
 
 
-def _html_list(items: list) -> str:
-    """What pandoc's HTML writer makes of the list (tests/test_render.py compares them)."""
-    return "<ul>\n" + "".join(f"<li>{_html_inlines(_plain_item(item) or [])}</li>\n" for item in items) + "</ul>"
+def _html_list(lines: list[list]) -> str:
+    """What pandoc's HTML writer makes of the list (tests/test_signatory_writers.py compares them)."""
+    return "<ul>\n" + "".join(f"<li>{_html_inlines(line)}</li>\n" for line in lines) + "</ul>"
 
 
 def _html_inlines(inlines: list) -> str:
@@ -148,11 +147,11 @@ def _html_inlines(inlines: list) -> str:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def _openxml_list(items: list) -> str:
+def _openxml_list(lines: list[list]) -> str:
     """One Word paragraph a name, in the reference document's Signatory style (a hanging indent, as in print)."""
     paragraphs = []
-    for item in items:
-        text = _NOT_XML.sub("", stringify(_plain_item(item) or []))
+    for line in lines:
+        text = _NOT_XML.sub("", stringify(line))
         runs = (
             "".join(
                 # Soft hyphens (where a word may break) as pandoc writes them: a run of them counts once,
@@ -322,26 +321,12 @@ def signatory_data(blocks: list) -> tuple[int, int, dict[str, object]]:
     while end + 1 < len(blocks) and _is_signatory_list(blocks[end], blocks[end + 1]):
         heading, div = blocks[end], blocks[end + 1]
         items = next(block["c"] for block in div["c"][1] if block["t"] == "BulletList")
-        if not all(_is_text(item) for item in items):
+        if any(_plain_item(item) is None for item in items):
             return 0, 0, {"title": "", "lists": []}
         kind = next(c for c in div["c"][0][1] if c != SIGNATORY_LIST)
         lists.append({"kind": kind, "title": stringify(heading), "names": [stringify(item) for item in items]})
         end += 2
     return start, end, {"title": stringify(blocks[start]), "lists": lists}
-
-
-def _is_text(value: object) -> bool:
-    """Whether a list item (or part of one) is nothing but text: Str, Space, plain blocks and spans of text."""
-    if isinstance(value, list):
-        return all(_is_text(item) for item in value)
-    if not isinstance(value, dict):
-        return False
-    kind = value["t"]
-    if kind in ("Str", "Space"):
-        return True
-    if kind in ("Plain", "Para"):
-        return _is_text(value["c"])
-    return kind == "Span" and _is_text(value["c"][1])
 
 
 def _is_signatory_list(heading: dict, div: dict) -> bool:
