@@ -15,6 +15,7 @@ import re
 from datetime import datetime, timezone
 
 from . import pandoc_ast as ast
+from .assembled_document import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_NAME, SIGNATORY_SECTION
 from .bibliography import Bibliography
 from .citation_style import citation_names, citation_year, labelled_annex
 from .language import DEFAULT_LANG
@@ -28,11 +29,6 @@ DEFAULT_TITLES = {
     "annex-title": "Annex: Relevant reading",
     "notes-title": "Notes",
 }
-# The author-date part of an annex entry: the print edition's list label (render.py).
-ANNEX_LABEL = "reference-label"
-# The signatory section's heading, and the class of each list's Div, which follows the list's heading.
-SIGNATORY_SECTION = "signatories"
-SIGNATORY_LIST = "signatories"
 
 
 def reference_id(key: str) -> str:
@@ -166,10 +162,6 @@ def _render_citation(node: ast.Node, in_note: bool, bibliography: Bibliography) 
     if parenthetical and not in_note:
         inlines = [{"t": "Str", "c": "("}, *inlines, {"t": "Str", "c": ")"}]
     return [ast.span(inlines, classes=("citation",))]
-
-
-# The class of the span holding a signatory's name, which the redline reads back.
-SIGNATORY_NAME = "signatory-name"
 
 
 def _signatory_inlines(signatory: Signatory) -> list[ast.Node]:

@@ -1,4 +1,5 @@
-"""The assembled document on disk: build/declaration.json, which every writer and verification reads."""
+"""The assembled document: build/declaration.json, which every writer and verification reads, and the
+names by which they find the parts assemble.py made."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from pathlib import Path
 from .atomic_files import write_atomically
 from .diagnostics import PipelineError
 from .pandoc_ast import meta_text
+
+# The author-date part of an annex entry: the print edition's list label (render.py).
+ANNEX_LABEL = "reference-label"
+# The signatory section's heading, and the class of each list's Div, which follows the list's heading.
+SIGNATORY_SECTION = "signatories"
+SIGNATORY_LIST = "signatories"
+# The class of the span holding a signatory's name, which the redline reads back.
+SIGNATORY_NAME = "signatory-name"
 
 
 def read_document(path: Path) -> dict:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz
 
 from . import pandoc_ast as ast
-from .assemble import SIGNATORY_NAME
+from .assembled_document import SIGNATORY_NAME
 from .names import identity_key
 from .sigdiff import RENAME_SCORE
 

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from . import pandoc
 from . import pandoc_ast as ast
-from .assemble import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_SECTION
-from .assembled_document import document_epoch
+from .assembled_document import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_SECTION, document_epoch
 from .atomic_files import remove_stale_partials, temporary_path, write_atomically
 from .docx_package import SIGNATORY_STYLE, finish_docx, reference_docx
 from .language import DEFAULT_LANG, language_and_region

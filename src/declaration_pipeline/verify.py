@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import pandoc_ast as ast
 from . import pdf_structure
-from .assemble import SIGNATORY_LIST
+from .assembled_document import SIGNATORY_LIST
 from .declaration import NOTE_MARK
 from .diagnostics import Diagnostic, PipelineError, error
 from .language import DEFAULT_LANG, pdf_language
