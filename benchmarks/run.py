@@ -192,9 +192,9 @@ def baseline_commands() -> dict[str, list[str] | None]:
     The LaTeX baseline is the one issue 15 sets: pandoc with --citeproc and
     xelatex on the same Markdown, the signatories appended as bullet lists.
     """
-    import pypandoc
+    from declaration_pipeline.pandoc import pandoc_executable
 
-    pandoc = pypandoc.get_pandoc_path()
+    pandoc = pandoc_executable()  # the same pandoc as ours
     commands: dict[str, list[str] | None] = {}
     commands[XELATEX] = (
         [pandoc, "{markdown}", "--citeproc", "--bibliography", "references.bib", "--pdf-engine=xelatex"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import zipfile
@@ -245,3 +246,20 @@ def test_a_change_rebuilds_exactly_what_depends_on_it(built_project: Path, tmp_p
     signatories.write_text(signatories.read_text().replace("individuals:", "  - Newly Signed Trust\nindividuals:"))
     assert _ran(run_doit(project)) == EVERYTHING
     assert run_doit(project).stdout.count(".  ") == 0
+
+
+def test_the_pinned_pandoc_runs_even_with_a_newer_one_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pypandoc would pick the newest pandoc it finds; the outputs' bytes depend on the pinned one."""
+    impostor = tmp_path / "pandoc"
+    impostor.write_text('#!/bin/sh\necho "pandoc 99.0"\n', encoding="utf-8")
+    impostor.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    pandoc.pandoc_executable.cache_clear()
+    pandoc.pandoc_version.cache_clear()
+    try:
+        assert Path(pandoc.pandoc_executable()).parent.name == "files"
+        assert pandoc.pandoc_version() != "99.0"
+        assert pandoc.markdown_to_ast("Hello", "x.md")["blocks"][0]["t"] == "Para"
+    finally:
+        pandoc.pandoc_executable.cache_clear()
+        pandoc.pandoc_version.cache_clear()

@@ -1,14 +1,15 @@
 """The one place that runs pandoc.
 
-pypandoc-binary ships (and so pins) the pandoc executable; we take its path
-from pypandoc and run it ourselves, with an argument list (never a shell
-string), a controlled environment and `--sandbox`, so that a document cannot
-make pandoc read files or fetch URLs. Failures become `PipelineError`s that
+pypandoc-binary ships (and so pins) the pandoc executable; we run that one
+ourselves, with an argument list (never a shell string), a controlled
+environment and `--sandbox`, so that a document cannot make pandoc read files
+or fetch URLs. Failures become `PipelineError`s that
 say which file was being processed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -27,9 +28,17 @@ MARKDOWN_FORMAT = "markdown-implicit_figures-raw_tex-raw_attribute-native_divs-n
 
 @cache
 def pandoc_executable() -> str:
-    import pypandoc
+    """pypandoc-binary's own pandoc, found without importing pypandoc.
 
-    return pypandoc.get_pandoc_path()
+    pypandoc.get_pandoc_path() would take a newer pandoc from PATH instead (and so
+    break the pin), after running every candidate's `--version` to compare them.
+    """
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        included = Path(folder) / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc")
+        if included.is_file():
+            return str(included)
+    raise PipelineError("pandoc: the pandoc inside pypandoc-binary is missing (run: pip install -e .)")
 
 
 def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None = None) -> tuple[bytes, bytes]:
