@@ -15,6 +15,8 @@ from doit.tools import config_changed
 
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
+from declaration_pipeline import idle_imports  # noqa: E402  (after the line above)
+
 PACKAGE = Path("src/declaration_pipeline")
 BUILD = Path("build")
 SOURCES = ["declaration.md", "references.bib", "signatories.yaml"]
@@ -44,7 +46,6 @@ TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "p
 RUN_UNTIL_STOPPED = {"serve", "watch"}
 DOIT_CONFIG = {
     # Previews are for reviewers (CI uploads them): `doit preview` makes them.
-    # The PDF first: the longest of the three, it then runs beside the other two.
     "default_tasks": ["check", "assemble", "pdf", "html", "docx", "verify", "manifest"],
     "backend": "json",
     "dep_file": ".doit.json",
@@ -56,14 +57,19 @@ DOIT_CONFIG = {
 }
 
 
+# Each worker imports the pipeline while it waits for a task (see idle_imports.py).
+idle_imports.in_every_forked_worker()
+
+
 def run_stage(stage: str, *args, **kwargs):
     """Call declaration_pipeline.tasks.<stage>, importing the pipeline only when a task runs.
 
     A plain module-level function, so that `doit -n 2` can hand tasks to worker processes.
     """
-    from declaration_pipeline import tasks
+    with idle_imports.task_running():
+        from declaration_pipeline import tasks
 
-    return getattr(tasks, stage)(*args, **kwargs)
+        return getattr(tasks, stage)(*args, **kwargs)
 
 
 # For tasks that take the build lock themselves, or write nothing here: doit runs them
@@ -120,6 +126,8 @@ def _render_task(fmt: str, doc: str):
         "targets": [OUTPUTS[fmt], *extra_targets],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": True,
+        # The longest of the three (and of the verifications): a worker takes it first.
+        "meta": {"long": fmt == "pdf"},
     }
 
 
@@ -147,6 +155,7 @@ def task_verify():
             "actions": [_action("verify", [fmt, ".", CHECKED, DOCUMENT, output])],
             "file_dep": SOURCES + [CHECKED, DOCUMENT, output] + CODE,
             "uptodate": [config_changed(TOOL_VERSIONS)],
+            "meta": {"long": fmt == "pdf"},
         }
 
 

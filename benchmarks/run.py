@@ -69,7 +69,7 @@ def median_of(runs: list[dict]) -> dict:
 def make_project(scale: int, directory: Path) -> Path:
     project = directory / f"scale-{scale}"
     project.mkdir(parents=True)
-    for name in ("dodo.py", "declaration.md", "references.bib"):
+    for name in ("dodo.py", "pyproject.toml", "declaration.md", "references.bib"):
         shutil.copy2(ROOT / name, project / name)
     shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     if scale:

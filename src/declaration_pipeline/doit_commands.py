@@ -17,6 +17,7 @@ after an hour would otherwise write back the state it read when it started).
 from __future__ import annotations
 
 import sys
+from collections import deque
 from pathlib import Path
 
 from doit.cmd_clean import Clean
@@ -24,7 +25,7 @@ from doit.cmd_forget import Forget
 from doit.cmd_ignore import Ignore
 from doit.cmd_resetdep import ResetDep
 from doit.cmd_run import Run
-from doit.control import TaskControl
+from doit.control import TaskControl, TaskDispatcher
 from doit.dependency import Dependency, JsonDB
 
 from .build_lock import build_lock
@@ -57,8 +58,42 @@ class _Locked:
         return True
 
 
+class _LongFirst(deque):
+    """doit's queue of tasks ready to run, with the long ones ahead of the rest.
+
+    doit hands out ready tasks in the order they became ready, and tasks that wait
+    for the same task become ready in the order of a set (their memory addresses):
+    at the repository's size the PDF, the longest writer, sometimes went to a
+    worker after both others and started 0.2 s late, and its verification after
+    the two short ones. A task marks itself long with `"meta": {"long": True}`.
+    """
+
+    def append(self, node) -> None:  # type: ignore[no-untyped-def]
+        if (node.task.meta or {}).get("long"):
+            self.appendleft(node)
+        else:
+            super().append(node)
+
+
+def _hand_out_long_tasks_first() -> None:
+    if getattr(TaskDispatcher.__init__, "long_first", False):
+        return
+    init = TaskDispatcher.__init__
+
+    def long_first_init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        init(self, *args, **kwargs)
+        self.ready = _LongFirst()
+
+    long_first_init.long_first = True  # type: ignore[attr-defined]
+    TaskDispatcher.__init__ = long_first_init  # type: ignore[method-assign]
+
+
 class LockedRun(_Locked, Run):
     name = "run"
+
+    def execute(self, params, args):  # type: ignore[no-untyped-def]
+        _hand_out_long_tasks_first()
+        return super().execute(params, args)
 
     def needs_lock(self, params, args) -> bool:  # type: ignore[no-untyped-def]
         config = self.loader.load_doit_config()

@@ -1,0 +1,67 @@
+"""doit's worker processes import the pipeline while they wait for a task.
+
+`doit` runs tasks in two worker processes forked before any task starts, and
+hands each task to whichever worker is free, so consecutive tasks alternate
+between them: every task paid for its imports in a worker that had not needed
+them yet (pybtex, PyYAML, pikepdf, PDFium: 0.1-0.2 s a task at the
+repository's size, on the critical path). A worker now imports them in a thread
+while it has nothing to do: one module at a time, never while a task runs, so a
+task waits at most for the one import in progress (most often one it needs).
+
+Only for workers: dodo.py calls `in_every_forked_worker`, so that the thread
+starts in each process forked after that, and a process that forks nothing
+(`doit serve`, `doit -n 0`) never starts it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# In the order the tasks come: what `check` needs first, the verifications' readers last.
+MODULES = (
+    "declaration_pipeline.tasks",
+    "declaration_pipeline.checks",
+    "declaration_pipeline.atomic_files",
+    "declaration_pipeline.assemble",
+    "declaration_pipeline.render",
+    "declaration_pipeline.verify",
+    "lxml.etree",
+    "pikepdf",
+    "pypdfium2",
+    "declaration_pipeline.manifest",
+)
+
+_task_or_import = threading.Lock()
+_registered = False
+
+
+def in_every_forked_worker() -> None:
+    """Start the idle imports in every process forked from now on (once, however often dodo.py is loaded)."""
+    global _registered
+    if not _registered:
+        os.register_at_fork(after_in_child=_start)
+        _registered = True
+
+
+def _start() -> None:
+    threading.Thread(target=_import_modules, name="import-while-idle", daemon=True).start()
+
+
+def _import_modules() -> None:
+    for name in MODULES:
+        with _task_or_import:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the task that needs it imports it again, and reports what is wrong
+                return
+
+
+@contextmanager
+def task_running() -> Iterator[None]:
+    """Hold the idle imports back while a task runs."""
+    with _task_or_import:
+        yield

@@ -1,0 +1,85 @@
+"""How doit's workers are used: long tasks handed out first, idle workers importing the pipeline."""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from doit.control import ExecNode, TaskControl
+from doit.task import Task
+
+from declaration_pipeline import doit_commands, idle_imports
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _task(name: str, *, long: bool = False) -> Task:
+    return Task(name, [], meta={"long": long})
+
+
+def test_a_long_task_is_handed_out_before_the_short_ones_that_became_ready_with_it() -> None:
+    doit_commands._hand_out_long_tasks_first()
+    tasks = [_task("html"), _task("docx"), _task("pdf", long=True), _task("verify:pdf", long=True)]
+    control = TaskControl(tasks)
+    control.process([task.name for task in tasks])
+    ready = control.task_dispatcher().ready
+    for task in tasks:
+        ready.append(ExecNode(task, None))
+    assert [ready.popleft().task.name for _ in tasks] == ["verify:pdf", "pdf", "html", "docx"]
+
+
+def test_dodo_marks_the_pdf_and_its_verification_long() -> None:
+    # In a process of its own: loading dodo.py starts the idle imports in every later fork.
+    probe = (
+        "import dodo\n"
+        "from doit.loader import load_tasks\n"
+        "print(sorted(t.name for t in load_tasks(vars(dodo)) if (t.meta or {}).get('long')))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "['pdf', 'verify:pdf']"
+
+
+def _imported_while_idle(hold_a_task: bool, modules: tuple[str, ...], answer) -> None:  # type: ignore[no-untyped-def]
+    idle_imports.MODULES = modules
+    if hold_a_task:
+        with idle_imports.task_running():
+            idle_imports._start()
+            time.sleep(0.5)
+            held_back = not any(name in sys.modules for name in modules)
+    else:
+        held_back = True
+        idle_imports._start()
+    deadline = time.monotonic() + 30
+    while not all(name in sys.modules for name in modules) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    answer.send((held_back, all(name in sys.modules for name in modules)))
+
+
+def _in_a_forked_worker(hold_a_task: bool) -> tuple[bool, bool]:
+    # Modules nothing in the test process has imported.
+    modules = ("colorsys", "wave")
+    assert not any(name in sys.modules for name in modules)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=_imported_while_idle, args=(hold_a_task, modules, send))
+    worker.start()
+    result = receive.recv()
+    worker.join()
+    return result
+
+
+def test_an_idle_worker_imports_the_modules() -> None:
+    assert _in_a_forked_worker(hold_a_task=False) == (True, True)
+
+
+def test_a_running_task_holds_the_imports_back_until_it_ends() -> None:
+    assert _in_a_forked_worker(hold_a_task=True) == (True, True)
+
+
+def test_the_idle_imports_name_modules_that_exist() -> None:
+    import importlib.util
+
+    assert all(importlib.util.find_spec(name) is not None for name in idle_imports.MODULES)
