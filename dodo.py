@@ -11,6 +11,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from doit.task import clean_targets
 from doit.tools import config_changed
 
 sys.path.insert(0, str(Path(__file__).parent / "src"))
@@ -21,6 +22,8 @@ PACKAGE = Path("src/declaration_pipeline")
 BUILD = Path("build")
 SOURCES = ["declaration.md", "references.bib", "signatories.yaml"]
 CHECKED = str(BUILD / "checked-sources.pickle")
+# pandoc's answers, kept between builds (declaration_pipeline/pandoc.py).
+PANDOC_ANSWERS = str(BUILD / "pandoc-answers")
 DOCUMENT = str(BUILD / "declaration.json")
 OUTPUTS = {fmt: str(BUILD / f"declaration.{fmt}") for fmt in ("html", "docx", "pdf")}
 TYPST_MARKUP = str(BUILD / "declaration.typ")
@@ -84,10 +87,10 @@ def _action(name: str, args: list, kwargs: dict | None = None):
 def task_check():
     """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
     return {
-        "actions": [_action("check", [".", CHECKED])],
+        "actions": [_action("check", [".", CHECKED], {"pandoc_answers": PANDOC_ANSWERS})],
         "file_dep": SOURCES + CODE + FONTS,
         "targets": [CHECKED],
-        "clean": True,
+        "clean": [clean_targets, (_remove_tree, [PANDOC_ANSWERS])],
         "params": [
             {
                 "name": "strict",
@@ -121,7 +124,9 @@ def _render_task(fmt: str, doc: str):
     extra_targets = [TYPST_MARKUP] if fmt == "pdf" else []
     return {
         "doc": doc,
-        "actions": [_action("render", [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets])],
+        "actions": [
+            _action("render", [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets], {"pandoc_answers": PANDOC_ANSWERS})
+        ],
         "file_dep": [DOCUMENT] + TEMPLATE[fmt] + CODE + (FONTS if fmt == "pdf" else []),
         "targets": [OUTPUTS[fmt], *extra_targets],
         "uptodate": [config_changed(TOOL_VERSIONS)],

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -263,3 +264,38 @@ def test_the_pinned_pandoc_runs_even_with_a_newer_one_on_path(tmp_path: Path, mo
     finally:
         pandoc.pandoc_executable.cache_clear()
         pandoc.pandoc_version.cache_clear()
+
+
+def test_pandoc_answers_are_kept_only_for_the_same_question(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    template = tmp_path / "template.typ"
+    template.write_text("$body$\n", encoding="utf-8")
+    document = pandoc.markdown_to_ast("Hello *world*", "x.md")
+
+    def typst() -> bytes:
+        args = ("--template", str(template))
+        return pandoc.write_format(document, "typst", "t", args=args, remember_as="t", reads=(template,))
+
+    first_reading = pandoc.read_markdown("Hello *world*", "x.md")
+    pandoc.remember_answers_in(tmp_path / "answers")
+    try:
+        assert pandoc.read_markdown("Hello *world*", "x.md") == first_reading  # asked, and kept
+        first_markup = typst()
+        runs: list[list[str]] = []
+        real_run = subprocess.run
+
+        def counted(command, **kwargs):  # type: ignore[no-untyped-def]
+            runs.append(command)
+            return real_run(command, **kwargs)
+
+        monkeypatch.setattr(subprocess, "run", counted)
+        assert pandoc.read_markdown("Hello *world*", "x.md") == first_reading
+        assert typst() == first_markup
+        assert runs == []  # both answered from what was kept
+        assert pandoc.read_markdown("Hello *there*", "x.md") != first_reading
+        template.write_text("= $body$\n", encoding="utf-8")
+        assert typst() == first_markup.replace(b"Hello", b"= Hello", 1)
+        assert len(runs) == 2  # a new text, a changed template file: pandoc asked again
+        (tmp_path / "answers" / "markdown").write_bytes(b"truncated")
+        assert pandoc.read_markdown("Hello *world*", "x.md") == first_reading
+    finally:
+        pandoc.remember_answers_in(None)

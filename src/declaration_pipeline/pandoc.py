@@ -9,6 +9,7 @@ say which file was being processed.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+from .atomic_files import write_atomically
 from .diagnostics import PipelineError
 
 # Raw TeX and raw blocks for other formats are off. Raw HTML is read, but only
@@ -41,11 +43,39 @@ def pandoc_executable() -> str:
     raise PipelineError("pandoc: the pandoc inside pypandoc-binary is missing (run: pip install -e .)")
 
 
-def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None = None) -> tuple[bytes, bytes]:
+# pandoc's last answer to each kind of question, kept between builds where tasks.py
+# says (build/pandoc-answers/). pandoc's output depends on nothing but its
+# executable, arguments, input and the files it is told to read (--sandbox), so an
+# answer stands while all of those are the same: a build in which declaration.md did
+# not change reads it without pandoc, and one in which only signatories changed
+# writes the Typst markup without it (the lists reach Typst as data).
+_answers: Path | None = None
+
+
+def remember_answers_in(directory: Path | None) -> None:
+    global _answers
+    _answers = directory
+
+
+def _run(
+    args: list[str],
+    stdin: bytes,
+    what: str,
+    source_date_epoch: int | None = None,
+    remember_as: str | None = None,
+    reads: tuple[Path, ...] = (),
+) -> tuple[bytes, bytes]:
+    """pandoc's (stdout, stderr); `remember_as` names the slot its answer is kept in, `reads` the files it reads."""
     env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "TMPDIR")}
     env["LANG"] = env["LC_ALL"] = "C.UTF-8"
     if source_date_epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    slot = _answers / remember_as if _answers is not None and remember_as else None
+    if slot is not None:
+        question = _question(args, stdin, source_date_epoch, reads)
+        answer = _recall(slot, question)
+        if answer is not None:
+            return answer
     try:
         completed = subprocess.run(
             [pandoc_executable(), "--sandbox", *args],
@@ -59,7 +89,37 @@ def _run(args: list[str], stdin: bytes, what: str, source_date_epoch: int | None
     if completed.returncode != 0:
         message = pandoc_error_line(completed.stderr.decode("utf-8", "replace"))
         raise PipelineError(f"{what}: pandoc failed (exit {completed.returncode}): {message}")
+    if slot is not None:
+        _remember(slot, question, completed.stdout, completed.stderr)
     return completed.stdout, completed.stderr
+
+
+def _question(args: list[str], stdin: bytes, source_date_epoch: int | None, reads: tuple[Path, ...]) -> bytes:
+    executable = Path(pandoc_executable())
+    status = executable.stat()
+    digest = hashlib.sha256()
+    for part in (str(executable), str(status.st_size), str(status.st_mtime_ns), str(source_date_epoch), *args):
+        digest.update(part.encode("utf-8") + b"\0")
+    for path in reads:
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update(stdin)
+    return digest.digest()
+
+
+def _recall(slot: Path, question: bytes) -> tuple[bytes, bytes] | None:
+    try:
+        kept = slot.read_bytes()
+    except OSError:
+        return None
+    if not kept.startswith(question) or len(kept) < len(question) + 8:
+        return None
+    length = int.from_bytes(kept[len(question) : len(question) + 8], "big")
+    body = kept[len(question) + 8 :]
+    return (body[:length], body[length:]) if length <= len(body) else None
+
+
+def _remember(slot: Path, question: bytes, stdout: bytes, stderr: bytes) -> None:
+    write_atomically(slot, question + len(stdout).to_bytes(8, "big") + stdout + stderr)
 
 
 # pandoc ends some errors with the Haskell call stack that raised them: of no use to an editor.
@@ -88,6 +148,7 @@ def read_markdown(text: str, display_path: str) -> tuple[dict, list[dict]]:
         ["--from", MARKDOWN_FORMAT, "--to", "json", "--quiet", "--log=/dev/stderr"],
         text.encode("utf-8"),
         f"{display_path}: parsing Markdown",
+        remember_as="markdown",
     )
     try:
         messages = json.loads(log) if log.strip() else []
@@ -104,15 +165,19 @@ def write_format(
     args: tuple[str, ...] = (),
     source_date_epoch: int | None = None,
     output_path: Path | None = None,
+    remember_as: str | None = None,
+    reads: tuple[Path, ...] = (),
 ) -> bytes:
     """Render the assembled AST with one pandoc writer.
 
-    Binary formats (docx) need `output_path`; text formats are returned.
+    Binary formats (docx) need `output_path`; text formats are returned, and
+    with `remember_as` kept for the next build (`reads`: the files `args` name).
     """
     command = ["--from", "json", "--to", to, *args]
     if output_path is not None:
         command += ["--output", str(output_path)]
-    return _run(command, json.dumps(ast).encode("utf-8"), what, source_date_epoch)[0]
+        remember_as = None
+    return _run(command, json.dumps(ast).encode("utf-8"), what, source_date_epoch, remember_as, reads)[0]
 
 
 def default_data_file(name: str) -> bytes:

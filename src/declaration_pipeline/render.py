@@ -345,11 +345,14 @@ def typst_markup(document: dict, section: tuple[int, int, dict[str, object]] | N
         blocks[start:end] = [raw_block("typst", "#signatory-section()")]
     blocks = math_with_alt_text(escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(blocks))))
     document = {**document, "blocks": blocks}
+    template = template_path("declaration.typ")
     return pandoc.write_format(
         document,
         "typst",
         "writing Typst markup",
-        args=("--standalone", "--template", str(template_path("declaration.typ")), "--wrap=none"),
+        args=("--standalone", "--template", str(template), "--wrap=none"),
+        remember_as="typst",
+        reads=(template,),
     ).decode("utf-8")
 
 

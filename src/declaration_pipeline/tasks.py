@@ -64,18 +64,20 @@ def report(diagnostics: list[Diagnostic], what: str, strict: bool = False) -> Ta
 
 
 @_cycle_collector_paused
-def check(root: str, checked_output: str, strict: bool = False) -> TaskFailed | dict:
+def check(root: str, checked_output: str, strict: bool = False, pandoc_answers: str | None = None) -> TaskFailed | dict:
     """Check the sources; when they pass, keep the loaded records for `assemble`.
 
     Returns the number of warnings for doit to keep: while there are any, check
-    runs every time.
+    runs every time. `pandoc_answers`: where pandoc's answers are kept between builds.
     """
     import pickle
 
+    from . import pandoc
     from .atomic_files import write_atomically
     from .checks import check_sources
 
     strict = strict or _strict_from_environment()
+    pandoc.remember_answers_in(Path(pandoc_answers) if pandoc_answers else None)
     try:
         sources, diagnostics = check_sources(Path(root))
         failed = report(diagnostics, "check", strict)
@@ -106,10 +108,14 @@ def assemble(checked: str, output: str) -> TaskFailed | None:
 
 
 @_cycle_collector_paused
-def render(output_format: str, document: str, output: str, markup_output: str | None = None) -> TaskFailed | None:
+def render(
+    output_format: str, document: str, output: str, markup_output: str | None = None, pandoc_answers: str | None = None
+) -> TaskFailed | None:
+    from . import pandoc
     from . import render as writers
     from .assembled_document import read_document
 
+    pandoc.remember_answers_in(Path(pandoc_answers) if pandoc_answers else None)
     try:
         # No reference kept here: render_pdf lets the document go before Typst runs.
         writers.render_output(
