@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import cache
 
@@ -110,8 +111,9 @@ def reference_docx() -> bytes:
     return _zip(parts.items())
 
 
-def finish_docx(package: bytes, epoch: int) -> bytes:
-    """pandoc's DOCX with its core dates set to the document's date, and the title block in the print's order.
+def finish_docx(package: bytes, epoch: int, then: Callable[[bytes], bytes] = lambda xml: xml) -> bytes:
+    """pandoc's DOCX with its core dates set to the document's date, and the title block in the print's order;
+    `then` finishes the document's XML.
 
     pandoc --sandbox writes 1970-01-01 into the core properties whatever
     SOURCE_DATE_EPOCH says; it puts the date after the title and adds an author
@@ -124,7 +126,7 @@ def finish_docx(package: bytes, epoch: int) -> bytes:
         if info.filename == "docProps/core.xml":
             data = _dated(data, epoch)
         elif info.filename == "word/document.xml":
-            data = _print_title_block(data)
+            data = then(_print_title_block(data))
         finished.append((info, data))
     return _zip(finished)
 

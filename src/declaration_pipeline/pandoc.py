@@ -98,7 +98,10 @@ def _question(args: list[str], stdin: bytes, source_date_epoch: int | None, read
     executable = Path(pandoc_executable())
     status = executable.stat()
     digest = hashlib.sha256()
-    for part in (str(executable), str(status.st_size), str(status.st_mtime_ns), str(source_date_epoch), *args):
+    # A file pandoc reads counts by its content, not its (perhaps temporary) name.
+    named = {str(path): f"<file {number}>" for number, path in enumerate(reads)}
+    asked = (str(executable), str(status.st_size), str(status.st_mtime_ns), str(source_date_epoch))
+    for part in (*asked, *(named.get(arg, arg) for arg in args)):
         digest.update(part.encode("utf-8") + b"\0")
     for path in reads:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -181,7 +184,7 @@ def write_format(
 
 
 def default_data_file(name: str) -> bytes:
-    return _run(["--print-default-data-file", name], b"", f"reading pandoc's default {name}")[0]
+    return _run(["--print-default-data-file", name], b"", f"reading pandoc's default {name}", remember_as=name)[0]
 
 
 @cache

@@ -18,6 +18,7 @@ from . import pandoc
 from . import pandoc_ast as ast
 from .assembled_document import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_SECTION, document_epoch
 from .atomic_files import remove_stale_partials, temporary_path, write_atomically
+from .diagnostics import PipelineError
 from .docx_package import SIGNATORY_STYLE, finish_docx, reference_docx
 from .language import DEFAULT_LANG, language_and_region
 from .pandoc_ast import meta_text, raw_block, replace_inlines, stringify
@@ -32,14 +33,16 @@ def template_path(name: str) -> Path:
 
 def render_html(document: dict, output: Path) -> None:
     remove_stale_partials(output)
+    template = template_path("declaration.html")
+    apart, lists = signatory_lists_apart(document, "html", _html_list)
     page = pandoc.write_format(
-        signatory_lists_as_raw(document, "html", _html_list),
+        apart,
         "html5",
         f"{output}: writing HTML",
         args=(
             "--standalone",
             "--template",
-            str(template_path("declaration.html")),
+            str(template),
             "--shift-heading-level-by=1",
             "--section-divs",
             "--wrap=none",
@@ -47,8 +50,11 @@ def render_html(document: dict, output: Path) -> None:
             "--mathml",
         ),
         source_date_epoch=document_epoch(document),
+        remember_as="html",
+        reads=(template,),
     )
-    write_atomically(output, name_html_notes(page, meta_text(document["meta"], "notes-title") or "Notes"))
+    page = name_html_notes(page, meta_text(document["meta"], "notes-title") or "Notes")
+    write_atomically(output, lists_put_back(page, lists, f"{output}: writing HTML"))
 
 
 # pandoc's notes section: no heading (so heading navigation puts the notes inside
@@ -71,19 +77,22 @@ def name_html_notes(page: bytes, title: str) -> bytes:
 
 def render_docx(document: dict, output: Path) -> None:
     remove_stale_partials(output)
+    apart, lists = signatory_lists_apart(document, "openxml", _openxml_list)
     with temporary_path(output, ".reference.docx") as reference_doc:
         reference_doc.write_bytes(reference_docx())
-        with temporary_path(output, ".docx") as partial:
-            pandoc.write_format(
-                signatory_lists_as_raw(document, "openxml", _openxml_list),
-                "docx",
-                f"{output}: writing DOCX",
-                args=("--reference-doc", str(reference_doc)),
-                source_date_epoch=document_epoch(document),
-                output_path=partial,
-            )
-            package = partial.read_bytes()
-    write_atomically(output, finish_docx(package, document_epoch(document)))
+        package = pandoc.write_format(
+            apart,
+            "docx",
+            f"{output}: writing DOCX",
+            args=("--reference-doc", str(reference_doc), "--output", "-"),
+            source_date_epoch=document_epoch(document),
+            remember_as="docx",
+            reads=(reference_doc,),
+        )
+    finished = finish_docx(
+        package, document_epoch(document), lambda xml: lists_put_back(xml, lists, f"{output}: writing DOCX")
+    )
+    write_atomically(output, finished)
 
 
 def signatory_lists_as_raw(document: dict, raw_format: str, markup: Callable[[list[list]], str]) -> dict:
@@ -105,6 +114,45 @@ def signatory_lists_as_raw(document: dict, raw_format: str, markup: Callable[[li
         return {"t": "Div", "c": [block["c"][0], [as_raw(child) for child in block["c"][1]]]}
 
     return {**document, "blocks": [with_raw_lists(block) for block in document["blocks"]]}
+
+
+def signatory_lists_apart(
+    document: dict, raw_format: str, markup: Callable[[list[list]], str]
+) -> tuple[dict, list[tuple[bytes, bytes]]]:
+    """signatory_lists_as_raw's document with each raw list replaced by a placeholder, and the lists'
+    markup by placeholder, for `lists_put_back` to splice into what the writer made of it.
+
+    The placeholder is an XML comment, which both writers copy as they find it and
+    no text of the sources can become (they escape "<"). pandoc never sees the
+    names, so a build in which only signatories changed asks it what the last one
+    asked, and takes the answer pandoc.py kept.
+    """
+    lists: list[tuple[bytes, bytes]] = []
+
+    def apart(child: dict) -> dict:
+        if child["t"] != "RawBlock" or child["c"][0] != raw_format:
+            return child
+        placeholder = f"<!--signatory-list-{len(lists)}-->"
+        lists.append((placeholder.encode(), child["c"][1].encode("utf-8")))
+        return raw_block(raw_format, placeholder)
+
+    def with_placeholders(block: dict) -> dict:
+        if block["t"] != "Div" or SIGNATORY_LIST not in block["c"][0][1]:
+            return block
+        return {"t": "Div", "c": [block["c"][0], [apart(child) for child in block["c"][1]]]}
+
+    raw = signatory_lists_as_raw(document, raw_format, markup)
+    return {**raw, "blocks": [with_placeholders(block) for block in raw["blocks"]]}, lists
+
+
+def lists_put_back(output: bytes, lists: list[tuple[bytes, bytes]], what: str) -> bytes:
+    """The writer's output with each placeholder replaced by its list."""
+    for placeholder, markup in lists:
+        before, found, after = output.partition(placeholder)
+        if not found or placeholder in after:
+            raise PipelineError(f"{what}: the writer did not keep the place of a signatory list")
+        output = before + markup + after
+    return output
 
 
 def _plain_item(item: list) -> list | None:
