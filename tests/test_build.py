@@ -243,9 +243,16 @@ def test_a_change_rebuilds_exactly_what_depends_on_it(built_project: Path, tmp_p
         code.write_text(code.read_text() + "\n# changed\n")
         assert _ran(run_doit(project)) == EVERYTHING, module
 
+    # pandoc never sees the names (they reach Typst as data, and are spliced into its HTML and DOCX):
+    # a new signatory is built without asking pandoc anything, as no kept answer is written again.
+    answers = project / "build" / "pandoc-answers"
+    kept = {path.name: path.stat().st_mtime_ns for path in answers.iterdir()}
+    assert set(kept) == {"markdown", "typst", "html", "docx", "reference.docx"}
     signatories = project / "signatories.yaml"
     signatories.write_text(signatories.read_text().replace("individuals:", "  - Newly Signed Trust\nindividuals:"))
     assert _ran(run_doit(project)) == EVERYTHING
+    assert {path.name: path.stat().st_mtime_ns for path in answers.iterdir()} == kept
+    assert "Newly Signed Trust" in (project / "build" / "declaration.html").read_text(encoding="utf-8")
     assert run_doit(project).stdout.count(".  ") == 0
 
 
