@@ -18,7 +18,6 @@ from . import pandoc
 from . import pandoc_ast as ast
 from .assembled_document import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_SECTION, document_epoch
 from .atomic_files import remove_stale_partials, temporary_path, write_atomically
-from .diagnostics import PipelineError
 from .docx_package import SIGNATORY_STYLE, finish_docx, reference_docx
 from .language import DEFAULT_LANG, language_and_region
 from .pandoc_ast import meta_text, raw_block, replace_inlines, stringify
@@ -54,7 +53,7 @@ def render_html(document: dict, output: Path) -> None:
         reads=(template,),
     )
     page = name_html_notes(page, meta_text(document["meta"], "notes-title") or "Notes")
-    write_atomically(output, lists_put_back(page, lists, f"{output}: writing HTML"))
+    write_atomically(output, lists_put_back(page, lists))
 
 
 # pandoc's notes section: no heading (so heading navigation puts the notes inside
@@ -89,10 +88,7 @@ def render_docx(document: dict, output: Path) -> None:
             remember_as="docx",
             reads=(reference_doc,),
         )
-    finished = finish_docx(
-        package, document_epoch(document), lambda xml: lists_put_back(xml, lists, f"{output}: writing DOCX")
-    )
-    write_atomically(output, finished)
+    write_atomically(output, finish_docx(package, document_epoch(document), lambda xml: lists_put_back(xml, lists)))
 
 
 def signatory_lists_as_raw(document: dict, raw_format: str, markup: Callable[[list[list]], str]) -> dict:
@@ -145,13 +141,11 @@ def signatory_lists_apart(
     return {**raw, "blocks": [with_placeholders(block) for block in raw["blocks"]]}, lists
 
 
-def lists_put_back(output: bytes, lists: list[tuple[bytes, bytes]], what: str) -> bytes:
-    """The writer's output with each placeholder replaced by its list."""
+def lists_put_back(output: bytes, lists: list[tuple[bytes, bytes]]) -> bytes:
+    """The writer's output with each list wherever the writer put its placeholder (as it would the raw list
+    itself: a template without $body$ drops them, and verification says what is missing)."""
     for placeholder, markup in lists:
-        before, found, after = output.partition(placeholder)
-        if not found or placeholder in after:
-            raise PipelineError(f"{what}: the writer did not keep the place of a signatory list")
-        output = before + markup + after
+        output = output.replace(placeholder, markup)
     return output
 
 
