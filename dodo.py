@@ -34,7 +34,10 @@ TEMPLATE = {
     "docx": [],
     "pdf": [str(PACKAGE / "templates/declaration.typ")],
 }
-FONTS = sorted(str(path) for path in (PACKAGE / "fonts").glob("*.ttf"))
+# The fonts (20 MB) count by size and modification time, not content: as file_dep doit
+# would hash them after each task that reads them, 0.05 s on the way to the next task.
+# A font replaced by another is a file with another time.
+FONTS = {str(f): [f.stat().st_size, f.stat().st_mtime_ns] for f in sorted((PACKAGE / "fonts").glob("*.ttf"))}
 # The pipeline's code, all of it, as doit's own dodo.py globs its package: a
 # change to any module reruns every task. Following imports instead spared the
 # unaffected tasks (a change to verify.py: 2.9-5.1 s against 7.2-8.1 s, on the
@@ -45,6 +48,7 @@ CODE = sorted(str(path) for path in PACKAGE.rglob("*.py"))
 
 # Output bytes depend on these versions: a new pandoc or typst rebuilds everything.
 TOOL_VERSIONS = {name: version(name) for name in ("pypandoc-binary", "typst", "pybtex", "latexcodec", "pyuca")}
+TOOLS_AND_FONTS = {**TOOL_VERSIONS, "fonts": FONTS}
 
 RUN_UNTIL_STOPPED = {"serve", "watch"}
 DOIT_CONFIG = {
@@ -88,7 +92,7 @@ def task_check():
     """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
     return {
         "actions": [_action("check", [".", CHECKED], {"pandoc_answers": PANDOC_ANSWERS})],
-        "file_dep": SOURCES + CODE + FONTS,
+        "file_dep": SOURCES + CODE,
         "targets": [CHECKED],
         "clean": [clean_targets, (_remove_tree, [PANDOC_ANSWERS])],
         "params": [
@@ -101,7 +105,7 @@ def task_check():
             }
         ],
         # Warnings are shown again on every run, and --strict can then fail on them.
-        "uptodate": [config_changed(TOOL_VERSIONS), _no_warnings_last_time],
+        "uptodate": [config_changed(TOOLS_AND_FONTS), _no_warnings_last_time],
     }
 
 
@@ -127,9 +131,9 @@ def _render_task(fmt: str, doc: str):
         "actions": [
             _action("render", [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets], {"pandoc_answers": PANDOC_ANSWERS})
         ],
-        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + CODE + (FONTS if fmt == "pdf" else []),
+        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + CODE,
         "targets": [OUTPUTS[fmt], *extra_targets],
-        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "uptodate": [config_changed(TOOLS_AND_FONTS if fmt == "pdf" else TOOL_VERSIONS)],
         "clean": True,
         # The longest of the three (and of the verifications): a worker takes it first.
         "meta": {"long": fmt == "pdf"},
@@ -168,9 +172,9 @@ def task_preview():
     """Write build/preview/: a PNG of every PDF page and screenshots of the web page."""
     return {
         "actions": [_action("preview", [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"], PREVIEW])],
-        "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + CODE + FONTS,
+        "file_dep": [DOCUMENT, TYPST_MARKUP, OUTPUTS["html"]] + CODE,
         "targets": [PREVIEW],
-        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "uptodate": [config_changed(TOOLS_AND_FONTS)],
         "clean": [(_remove_tree, [PREVIEW])],
     }
 

@@ -306,3 +306,12 @@ def test_pandoc_answers_are_kept_only_for_the_same_question(tmp_path: Path, monk
         assert pandoc.read_markdown("Hello *world*", "x.md") == first_reading
     finally:
         pandoc.remember_answers_in(None)
+
+
+def test_a_replaced_font_rebuilds_what_uses_the_fonts(built_project: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    font = project / "src" / "declaration_pipeline" / "fonts" / "NotoSansThai-Regular.ttf"
+    font.write_bytes(font.read_bytes())  # the same font written again: a new modification time
+    # Both tasks that read the fonts run again; the same bytes come out, so nothing after them does.
+    assert _ran(run_doit(project)) == {"check", "pdf"}
