@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import unicodedata
 import zipfile
@@ -15,10 +16,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from declaration_pipeline import render
+from declaration_pipeline import render, verify
 from declaration_pipeline.pandoc_ast import replace_inlines, stringify, text_inlines
 from declaration_pipeline.pdf_structure import structure_elements
-from declaration_pipeline.verify import _MAYBE_COMPLEX, STRAIGHT_QUOTES, squash, verify_output
+from declaration_pipeline.verify import _MAYBE_COMPLEX, STRAIGHT_QUOTES, read_pdf, squash, verify_output
 
 FORMATS = ("html", "docx", "pdf")
 RENDER = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}
@@ -304,3 +305,22 @@ def _squash_by_every_character(text: str) -> str:
 @given(st.text())
 def test_squash_with_its_fast_path_removes_what_it_removed_before(text: str) -> None:
     assert squash(text) == _squash_by_every_character(text)
+
+
+def test_a_long_pdf_read_in_two_processes_reads_as_in_one(
+    built_project: Path, document: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "PAGES_FOR_A_SECOND_PROCESS", 2)  # the repository's PDF is short
+    pdf = built_project / "build" / "declaration.pdf"
+    alone, shared = read_pdf(pdf, document, processes=1), read_pdf(pdf, document, processes=2)
+    assert shared == alone
+    assert len(alone.text) > 10_000 and alone.blocks and not alone.problems
+
+
+def test_the_first_pages_are_read_here_if_the_second_process_dies(
+    built_project: Path, document: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "PAGES_FOR_A_SECOND_PROCESS", 2)
+    monkeypatch.setattr(verify._PageReading, "_read_later_pages", lambda self, sending: os._exit(1))
+    pdf = built_project / "build" / "declaration.pdf"
+    assert read_pdf(pdf, document, processes=2) == read_pdf(pdf, document, processes=1)

@@ -155,8 +155,9 @@ def verify(output_format: str, root: str, checked: str, document: str, output: s
     except (OSError, pickle.UnpicklingError, AttributeError) as exc:
         return TaskFailed(f"{checked}: the checked sources cannot be read ({exc}); run doit check")
     try:
+        # A long PDF's pages are read in two processes: by then the other writers and checks are done.
         diagnostics = verification.verify_output(
-            output_format, Path(root), read_document(Path(document)), Path(output), loaded
+            output_format, Path(root), read_document(Path(document)), Path(output), loaded, min(2, os.cpu_count() or 1)
         )
     except PipelineError as exc:
         return TaskFailed(str(exc))
