@@ -568,9 +568,10 @@ class _PageReading:
         return PageContent(first.page_texts + later.page_texts, marked, first.pieces + later.pieces)
 
 
-def _page_content(path: Path, page_numbers: list[int], indices: range) -> PageContent | None:
+def _page_content(path: Path, page_numbers: list[int], indices: range | None = None) -> PageContent | None:
     """Each page's text without its furniture, each marked-content sequence's text and where its lines start,
-    and the text objects the furniture check needs, in one pass over the pages; None if PDFium cannot open it.
+    and the text objects the furniture check needs, in one pass over the pages (or those at `indices`); None if
+    PDFium cannot open it.
 
     PDFium (pypdfium2) reads the text: ten times faster than pypdf on a
     thousand pages, and it keeps Indic clusters whole. Page furniture (the page
@@ -603,7 +604,7 @@ def _page_content(path: Path, page_numbers: list[int], indices: range) -> PageCo
             pdfium_c.FPDFPageObj_GetMatrix,
             pdfium_c.FPDFTextObj_GetText,
         )
-        for index in indices:
+        for index in range(len(page_numbers)) if indices is None else indices:
             page = document[index]
             text_page = page.get_textpage()
             text_page_handle, page_number = text_page.raw, page_numbers[index]
