@@ -36,7 +36,8 @@ TEMPLATE = {
 }
 # The fonts (20 MB) count by size and modification time, not content: as file_dep doit
 # would hash them after each task that reads them, 0.05 s on the way to the next task.
-# A font replaced by another is a file with another time.
+# A font that git or an editor replaces gets a new time; one copied over another of the
+# same size with its old time kept (cp -p) would not be noticed: `doit forget` then.
 FONTS = {str(f): [f.stat().st_size, f.stat().st_mtime_ns] for f in sorted((PACKAGE / "fonts").glob("*.ttf"))}
 # The pipeline's code, all of it, as doit's own dodo.py globs its package: a
 # change to any module reruns every task. Following imports instead spared the
@@ -69,7 +70,8 @@ idle_imports.in_every_forked_worker()
 
 
 def run_stage(stage: str, *args, **kwargs):
-    """Call declaration_pipeline.tasks.<stage>, importing the pipeline only when a task runs.
+    """Call declaration_pipeline.tasks.<stage>: the pipeline is imported by the first task that needs it
+    (or by an idle worker, before), never by dodo.py, so that a no-op `doit` stays fast.
 
     A plain module-level function, so that `doit -n 2` can hand tasks to worker processes.
     """

@@ -283,8 +283,7 @@ def test_pandoc_answers_are_kept_only_for_the_same_question(tmp_path: Path, monk
         return pandoc.write_format(document, "typst", "t", args=args, remember_as="t", reads=(template,))
 
     first_reading = pandoc.read_markdown("Hello *world*", "x.md")
-    pandoc.remember_answers_in(tmp_path / "answers")
-    try:
+    with pandoc.answers_kept_in(tmp_path / "answers"):
         assert pandoc.read_markdown("Hello *world*", "x.md") == first_reading  # asked, and kept
         first_markup = typst()
         runs: list[list[str]] = []
@@ -304,8 +303,9 @@ def test_pandoc_answers_are_kept_only_for_the_same_question(tmp_path: Path, monk
         assert len(runs) == 2  # a new text, a changed template file: pandoc asked again
         (tmp_path / "answers" / "markdown").write_bytes(b"truncated")
         assert pandoc.read_markdown("Hello *world*", "x.md") == first_reading
-    finally:
-        pandoc.remember_answers_in(None)
+    runs.clear()
+    assert pandoc.read_markdown("Hello *world*", "x.md") == first_reading
+    assert len(runs) == 1  # outside answers_kept_in, pandoc is asked every time
 
 
 def test_a_replaced_font_rebuilds_what_uses_the_fonts(built_project: Path, tmp_path: Path) -> None:

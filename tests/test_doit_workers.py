@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,9 +47,12 @@ def _imported_while_idle(hold_a_task: bool, modules: tuple[str, ...], answer) ->
     idle_imports.MODULES = modules
     if hold_a_task:
         with idle_imports.task_running():
-            idle_imports._start()
+            threads = threading.active_count()
+            idle_imports._start()  # as a fork made by this task would
+            helper_left_alone = threading.active_count() == threads
+            threading.Thread(target=idle_imports._import_modules, daemon=True).start()
             time.sleep(0.5)
-            held_back = not any(name in sys.modules for name in modules)
+            held_back = helper_left_alone and not any(name in sys.modules for name in modules)
     else:
         held_back = True
         idle_imports._start()
@@ -75,8 +79,24 @@ def test_an_idle_worker_imports_the_modules() -> None:
     assert _in_a_forked_worker(hold_a_task=False) == (True, True)
 
 
-def test_a_running_task_holds_the_imports_back_until_it_ends() -> None:
+def test_a_running_task_holds_the_imports_back_until_it_ends_and_its_own_forks_import_nothing() -> None:
     assert _in_a_forked_worker(hold_a_task=True) == (True, True)
+
+
+def test_tasks_in_threads_do_not_wait_for_each_other() -> None:
+    """`doit -P thread` runs tasks side by side in one process: the idle imports must not serialise them."""
+    inside = threading.Barrier(2, timeout=10)
+
+    def task() -> None:
+        with idle_imports.task_running():
+            inside.wait()  # both tasks at once, or a BrokenBarrierError
+
+    threads = [threading.Thread(target=task) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not inside.broken
 
 
 def test_the_idle_imports_name_modules_that_exist() -> None:

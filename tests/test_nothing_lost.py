@@ -96,9 +96,11 @@ def test_taking_the_build_lock_removes_what_dead_builds_left_and_only_that(tmp_p
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     build = tmp_path / "build"
     build.mkdir()
+    (build / "pandoc-answers").mkdir()
     left = build / f".declaration.docx.{dead.stdout.strip()}.k3j9.reference.docx.partial"
+    left_below = build / "pandoc-answers" / f".typst.{dead.stdout.strip()}.a1b2.partial"
     running = build / f".declaration.pdf.{os.getpid()}.x1y2.pdf.partial"
-    for partial in (left, running):
+    for partial in (left, left_below, running):
         partial.write_bytes(b"half")
     with build_lock(tmp_path):
-        assert not left.exists() and running.exists()
+        assert not left.exists() and not left_below.exists() and running.exists()

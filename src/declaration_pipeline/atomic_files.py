@@ -59,9 +59,10 @@ _PARTIAL = re.compile(r"\.(?P<output>.+?)\.(?P<writer>\d+)\..*\.partial")
 
 
 def remove_stale_partials_in(folder: Path) -> None:
-    """Remove every temporary file in `folder` whose writer no longer runs: called by whoever takes the
-    build lock, so that a killed build's leftovers go even when the task that wrote them has nothing to redo."""
-    for partial in folder.glob(".*.partial"):
+    """Remove every temporary file in `folder` and below (build/pandoc-answers/) whose writer no longer runs:
+    called by whoever takes the build lock, so that a killed build's leftovers go even when the task that wrote
+    them has nothing to redo."""
+    for partial in folder.rglob(".*.partial"):
         match = _PARTIAL.fullmatch(partial.name)
         if match and not _process_exists(int(match["writer"])):
             partial.unlink(missing_ok=True)

@@ -22,8 +22,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-import latexcodec  # noqa: F401  (registers the "ulatex" codec)
-
 from . import pandoc_ast as ast
 
 
@@ -352,6 +350,8 @@ def _accent(base: str, combining: str) -> str:
 
 @cache
 def _latexcodec_symbol(name: str) -> str | None:
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; 0.03 s to import, so only when a field needs it)
+
     # latexcodec knows some symbols only in math mode ($\\alpha$)
     for source in ("\\" + name, f"${{\\{name}}}$", f"$\\{name}$"):
         try:

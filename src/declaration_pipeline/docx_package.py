@@ -111,9 +111,9 @@ def reference_docx() -> bytes:
     return _zip(parts.items())
 
 
-def finish_docx(package: bytes, epoch: int, then: Callable[[bytes], bytes] = lambda xml: xml) -> bytes:
-    """pandoc's DOCX with its core dates set to the document's date, and the title block in the print's order;
-    `then` finishes the document's XML.
+def finish_docx(package: bytes, epoch: int, finish_document_xml: Callable[[bytes], bytes] = lambda xml: xml) -> bytes:
+    """pandoc's DOCX with its core dates set to the document's date, the title block in the print's order,
+    and what `finish_document_xml` does to word/document.xml last (render.py puts the signatory lists in).
 
     pandoc --sandbox writes 1970-01-01 into the core properties whatever
     SOURCE_DATE_EPOCH says; it puts the date after the title and adds an author
@@ -126,7 +126,7 @@ def finish_docx(package: bytes, epoch: int, then: Callable[[bytes], bytes] = lam
         if info.filename == "docProps/core.xml":
             data = _dated(data, epoch)
         elif info.filename == "word/document.xml":
-            data = then(_print_title_block(data))
+            data = finish_document_xml(_print_title_block(data))
         finished.append((info, data))
     return _zip(finished)
 

@@ -82,6 +82,8 @@ def _hand_out_long_tasks_first() -> None:
 
     def long_first_init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         init(self, *args, **kwargs)
+        # A doit that no longer keeps its queue here must fail loudly, not run in another order.
+        assert isinstance(self.ready, deque) and not self.ready, "doit's TaskDispatcher changed: see doit_commands.py"
         self.ready = _LongFirst()
 
     long_first_init.long_first = True  # type: ignore[attr-defined]

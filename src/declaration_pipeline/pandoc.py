@@ -15,6 +15,8 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -43,18 +45,24 @@ def pandoc_executable() -> str:
     raise PipelineError("pandoc: the pandoc inside pypandoc-binary is missing (run: pip install -e .)")
 
 
-# pandoc's last answer to each kind of question, kept between builds where tasks.py
-# says (build/pandoc-answers/). pandoc's output depends on nothing but its
-# executable, arguments, input and the files it is told to read (--sandbox), so an
-# answer stands while all of those are the same: a build in which declaration.md did
-# not change reads it without pandoc, and one in which only signatories changed
-# writes the Typst markup without it (the lists reach Typst as data).
+# pandoc's last answer to each kind of question, kept between builds in the folder
+# the doit tasks name (build/pandoc-answers/, see tasks.py). pandoc's output depends
+# on nothing but its executable, arguments, input and the files it is told to read
+# (--sandbox), so an answer stands while all of those are the same: a build in which
+# declaration.md did not change reads it without pandoc, and one in which only
+# signatories changed writes the Typst markup, HTML and DOCX without it (the names
+# never reach pandoc). Outside `answers_kept_in` nothing is kept.
 _answers: Path | None = None
 
 
-def remember_answers_in(directory: Path | None) -> None:
+@contextmanager
+def answers_kept_in(directory: Path) -> Iterator[None]:
     global _answers
-    _answers = directory
+    previous, _answers = _answers, directory
+    try:
+        yield
+    finally:
+        _answers = previous
 
 
 def _run(
@@ -167,19 +175,13 @@ def write_format(
     *,
     args: tuple[str, ...] = (),
     source_date_epoch: int | None = None,
-    output_path: Path | None = None,
     remember_as: str | None = None,
     reads: tuple[Path, ...] = (),
 ) -> bytes:
-    """Render the assembled AST with one pandoc writer.
-
-    Binary formats (docx) need `output_path`; text formats are returned, and
-    with `remember_as` kept for the next build (`reads`: the files `args` name).
+    """Render the assembled AST with one pandoc writer: what it writes to stdout (a binary format such as
+    docx needs `--output -` in `args`), kept as `remember_as` for the next build (`reads`: the files `args` name).
     """
     command = ["--from", "json", "--to", to, *args]
-    if output_path is not None:
-        command += ["--output", str(output_path)]
-        remember_as = None
     return _run(command, json.dumps(ast).encode("utf-8"), what, source_date_epoch, remember_as, reads)[0]
 
 

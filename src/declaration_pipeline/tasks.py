@@ -7,6 +7,7 @@ bad input. dodo.py imports it lazily, keeping a no-op `doit` fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -45,6 +46,13 @@ def _cycle_collector_paused(task: Callable[P, R]) -> Callable[P, R]:
     return paused
 
 
+def _answers_kept(folder: str | None) -> contextlib.AbstractContextManager[None]:
+    """pandoc's answers kept in `folder` for this task only (a redline's or a reproduction's are not)."""
+    from .pandoc import answers_kept_in
+
+    return answers_kept_in(Path(folder)) if folder else contextlib.nullcontext()
+
+
 def _strict_from_environment() -> bool:
     return os.environ.get("DECLARATION_STRICT", "").lower() in ("1", "true", "yes")
 
@@ -72,14 +80,13 @@ def check(root: str, checked_output: str, strict: bool = False, pandoc_answers: 
     """
     import pickle
 
-    from . import pandoc
     from .atomic_files import write_atomically
     from .checks import check_sources
 
     strict = strict or _strict_from_environment()
-    pandoc.remember_answers_in(Path(pandoc_answers) if pandoc_answers else None)
     try:
-        sources, diagnostics = check_sources(Path(root))
+        with _answers_kept(pandoc_answers):
+            sources, diagnostics = check_sources(Path(root))
         failed = report(diagnostics, "check", strict)
         if failed:
             return failed
@@ -111,16 +118,18 @@ def assemble(checked: str, output: str) -> TaskFailed | None:
 def render(
     output_format: str, document: str, output: str, markup_output: str | None = None, pandoc_answers: str | None = None
 ) -> TaskFailed | None:
-    from . import pandoc
     from . import render as writers
     from .assembled_document import read_document
 
-    pandoc.remember_answers_in(Path(pandoc_answers) if pandoc_answers else None)
     try:
         # No reference kept here: render_pdf lets the document go before Typst runs.
-        writers.render_output(
-            output_format, read_document(Path(document)), Path(output), Path(markup_output) if markup_output else None
-        )
+        with _answers_kept(pandoc_answers):
+            writers.render_output(
+                output_format,
+                read_document(Path(document)),
+                Path(output),
+                Path(markup_output) if markup_output else None,
+            )
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None
@@ -155,9 +164,11 @@ def verify(output_format: str, root: str, checked: str, document: str, output: s
     except (OSError, pickle.UnpicklingError, AttributeError) as exc:
         return TaskFailed(f"{checked}: the checked sources cannot be read ({exc}); run doit check")
     try:
-        # A long PDF's pages are read in two processes: by then the other writers and checks are done.
+        # A long PDF's pages are read in two processes: by the time verify:pdf runs, the other outputs are
+        # written, and their verifications take a fraction of its time.
+        processes = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
         diagnostics = verification.verify_output(
-            output_format, Path(root), read_document(Path(document)), Path(output), loaded, min(2, os.cpu_count() or 1)
+            output_format, Path(root), read_document(Path(document)), Path(output), loaded, processes
         )
     except PipelineError as exc:
         return TaskFailed(str(exc))

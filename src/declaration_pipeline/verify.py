@@ -318,8 +318,8 @@ def verify_output(
 ) -> list[Diagnostic]:
     """Read `output` once and compare it with the sources; `loaded`: signatories.yaml as `doit check` read it.
 
-    `processes`: how many processes may read a long PDF's pages (a doit task has the machine's cores to itself
-    by then; `doit serve`, with threads of its own, reads in one).
+    `processes`: how many processes may read a long PDF's pages (the doit task uses two, beside at most
+    the short verifications of the other outputs; `doit serve`, whose threads read PDFs too, one).
     """
     if not output.exists():
         return [error(str(output), 1, 1, "verify-missing-output", "output file does not exist")]
@@ -411,9 +411,9 @@ def _read_pdf(path: Path, pdf, document: dict, expected: Expected, processes: in
     if expected.citations and links < expected.citation_links:
         problem("verify-links", f"{links} internal links found, {expected.citation_links} citations link to the annex")
 
-    reading = _PageReading(path, [page.objgen[0] for page in pages], processes)
-    tree = pdf_structure.read_structure_tree(catalog["/StructTreeRoot"] if tagged else None, _PDF_TAGS)
-    content = reading.content()
+    with _PageReading(path, [page.objgen[0] for page in pages], processes) as reading:
+        tree = pdf_structure.read_structure_tree(catalog["/StructTreeRoot"] if tagged else None, _PDF_TAGS)
+        content = reading.content()
     if content is None:
         problem("verify-pdf-unreadable", "PDFium cannot read the pages")
         return Extracted("", headings, [], problems=problems)
@@ -532,7 +532,8 @@ FIRST_PROCESS_SHARE = 0.3
 
 class _PageReading:
     """The pages' content, the later ones read in a second process (forked here) while this one reads the
-    structure tree and then the first pages. At 10,000 names the pages take PDFium 0.7 s, the tree 0.27 s."""
+    structure tree and then the first pages. At 10,000 names the pages take PDFium 0.7 s, the tree 0.27 s.
+    A context manager: the second process never outlives the reading, whatever fails."""
 
     def __init__(self, path: Path, page_numbers: list[int], processes: int) -> None:
         self.path, self.page_numbers = path, page_numbers
@@ -548,6 +549,16 @@ class _PageReading:
             self.child.start()
             sending.close()
 
+    def __enter__(self) -> _PageReading:
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        if self.child is not None:
+            self.answer.close()
+            if self.child.is_alive():
+                self.child.terminate()
+            self.child.join()
+
     def _read_later_pages(self, sending) -> None:  # type: ignore[no-untyped-def]
         sending.send(_page_content(self.path, self.page_numbers, range(self.split, len(self.page_numbers))))
 
@@ -559,9 +570,6 @@ class _PageReading:
             later = self.answer.recv()
         except (EOFError, OSError):  # the second process died: read its pages here
             later = _page_content(self.path, self.page_numbers, range(self.split, len(self.page_numbers)))
-        finally:
-            self.answer.close()
-            self.child.join()
         if first is None or later is None:
             return None
         marked = {**first.marked, **later.marked}
