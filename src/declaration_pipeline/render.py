@@ -115,8 +115,8 @@ def signatory_lists_as_raw(document: dict, raw_format: str, markup: Callable[[li
 def signatory_lists_apart(
     document: dict, raw_format: str, markup: Callable[[list[list]], str]
 ) -> tuple[dict, list[tuple[bytes, bytes]]]:
-    """signatory_lists_as_raw's document with each raw list replaced by a placeholder, and the lists'
-    markup by placeholder, for `lists_put_back` to splice into what the writer made of it.
+    """signatory_lists_as_raw's document with a placeholder where each raw list would be, and each
+    placeholder with its list's markup, for `lists_put_back` to splice into what the writer made of it.
 
     The placeholder is an XML comment, which both writers copy as they find it and
     no text of the sources can become (they escape "<"). pandoc never sees the
@@ -125,20 +125,12 @@ def signatory_lists_apart(
     """
     lists: list[tuple[bytes, bytes]] = []
 
-    def apart(child: dict) -> dict:
-        if child["t"] != "RawBlock" or child["c"][0] != raw_format:
-            return child
-        placeholder = f"<!--signatory-list-{len(lists)}-->"
-        lists.append((placeholder.encode(), child["c"][1].encode("utf-8")))
-        return raw_block(raw_format, placeholder)
+    def placeholder(lines: list[list]) -> str:
+        mark = f"<!--signatory-list-{len(lists)}-->"
+        lists.append((mark.encode(), markup(lines).encode("utf-8")))
+        return mark
 
-    def with_placeholders(block: dict) -> dict:
-        if block["t"] != "Div" or SIGNATORY_LIST not in block["c"][0][1]:
-            return block
-        return {"t": "Div", "c": [block["c"][0], [apart(child) for child in block["c"][1]]]}
-
-    raw = signatory_lists_as_raw(document, raw_format, markup)
-    return {**raw, "blocks": [with_placeholders(block) for block in raw["blocks"]]}, lists
+    return signatory_lists_as_raw(document, raw_format, placeholder), lists
 
 
 def lists_put_back(output: bytes, lists: list[tuple[bytes, bytes]]) -> bytes:
