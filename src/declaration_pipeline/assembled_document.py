@@ -19,6 +19,11 @@ SIGNATORY_LIST = "signatories"
 SIGNATORY_NAME = "signatory-name"
 
 
+def is_signatory_list(block: dict) -> bool:
+    """Whether a top-level block is the Div holding one signatory list (which follows the list's heading)."""
+    return block["t"] == "Div" and SIGNATORY_LIST in block["c"][0][1]
+
+
 def read_document(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import pandoc
 from . import pandoc_ast as ast
-from .assembled_document import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_SECTION, document_epoch
+from .assembled_document import ANNEX_LABEL, SIGNATORY_LIST, SIGNATORY_SECTION, document_epoch, is_signatory_list
 from .atomic_files import remove_stale_partials, temporary_path, write_atomically
 from .docx_package import SIGNATORY_STYLE, finish_docx, reference_docx
 from .language import DEFAULT_LANG, language_and_region
@@ -105,7 +105,7 @@ def signatory_lists_as_raw(document: dict, raw_format: str, markup: Callable[[li
         return raw_block(raw_format, markup(lines)) if None not in lines else child
 
     def with_raw_lists(block: dict) -> dict:
-        if block["t"] != "Div" or SIGNATORY_LIST not in block["c"][0][1]:
+        if not is_signatory_list(block):
             return block
         return {"t": "Div", "c": [block["c"][0], [as_raw(child) for child in block["c"][1]]]}
 
@@ -351,7 +351,7 @@ def signatory_data(blocks: list) -> tuple[int, int, dict[str, object]]:
     start = headings[0]
     lists = []
     end = start + 1
-    while end + 1 < len(blocks) and _is_signatory_list(blocks[end], blocks[end + 1]):
+    while end + 1 < len(blocks) and _is_headed_signatory_list(blocks[end], blocks[end + 1]):
         heading, div = blocks[end], blocks[end + 1]
         items = next(block["c"] for block in div["c"][1] if block["t"] == "BulletList")
         if any(_plain_item(item) is None for item in items):
@@ -362,8 +362,8 @@ def signatory_data(blocks: list) -> tuple[int, int, dict[str, object]]:
     return start, end, {"title": stringify(blocks[start]), "lists": lists}
 
 
-def _is_signatory_list(heading: dict, div: dict) -> bool:
-    return heading["t"] == "Header" and div["t"] == "Div" and SIGNATORY_LIST in div["c"][0][1]
+def _is_headed_signatory_list(heading: dict, div: dict) -> bool:
+    return heading["t"] == "Header" and is_signatory_list(div)
 
 
 def typst_markup(document: dict, section: tuple[int, int, dict[str, object]] | None = None) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import pandoc_ast as ast
 from . import pdf_structure
-from .assembled_document import SIGNATORY_LIST
+from .assembled_document import is_signatory_list
 from .declaration import NOTE_MARK
 from .diagnostics import Diagnostic, PipelineError, error
 from .language import DEFAULT_LANG, pdf_language
@@ -141,7 +141,7 @@ def document_expectations(document: dict, loaded: SignatoryFile | None = None, l
     The signatory lists, most of the document at scale, are not walked: their
     text is the signatories' (assemble.signatory_section prints each as one item).
     """
-    blocks = [block for block in document["blocks"] if not _is_signatory_list(block)]
+    blocks = [block for block in document["blocks"] if not is_signatory_list(block)]
     signatories = (
         tuple(s.display for s in loaded.signatories) if loaded is not None else _listed_signatories(document["blocks"])
     )
@@ -182,16 +182,12 @@ def document_expectations(document: dict, loaded: SignatoryFile | None = None, l
     )
 
 
-def _is_signatory_list(block: dict) -> bool:
-    return block["t"] == "Div" and SIGNATORY_LIST in block["c"][0][1]
-
-
 def _listed_signatories(blocks: list) -> tuple[str, ...]:
     """The text of each item of the document's signatory lists."""
     return tuple(
         ast.stringify(item)
         for block in blocks
-        if _is_signatory_list(block)
+        if is_signatory_list(block)
         for bullet_list in block["c"][1]
         if bullet_list["t"] == "BulletList"
         for item in bullet_list["c"]
