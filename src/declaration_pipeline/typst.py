@@ -56,9 +56,6 @@ def compile_typst(  # type: ignore[no-untyped-def]
     dict, or a JSON object already written, so that a caller can let go of a
     large one's many small strings before Typst runs.
     """
-    fonts = json.dumps({"fonts": list(FONT_FAMILIES)})
-    given = inputs if isinstance(inputs, str) else json.dumps(inputs or {})
-    metadata = fonts if given.strip() == "{}" else fonts[:-1] + "," + given.strip()[1:]
     if output_format == "pdf":
         options: dict[str, object] = {"pdf_standards": list(pdf_standards or ())}
     else:
@@ -73,11 +70,19 @@ def compile_typst(  # type: ignore[no-untyped-def]
             font_paths=[str(FONTS)],
             ignore_system_fonts=True,
             timestamp=timestamp,
-            sys_inputs={"metadata": metadata},
+            sys_inputs=_sys_inputs(inputs),
             **options,
         )
     except typst.TypstError as exc:
         raise PipelineError(f"{what}: {exc}") from exc
+
+
+def _sys_inputs(inputs: dict[str, object] | str | None) -> dict[str, str]:
+    """What every compilation reads as sys.inputs: one JSON object, the font list beside `inputs` (a dict, or
+    a JSON object already written)."""
+    fonts = json.dumps({"fonts": list(FONT_FAMILIES)})
+    given = (inputs if isinstance(inputs, str) else json.dumps(inputs or {})).strip()
+    return {"metadata": fonts if given == "{}" else fonts[:-1] + "," + given[1:]}
 
 
 def query_metadata(markup: str, label: str, what: str, inputs: dict[str, object]) -> object:
@@ -92,7 +97,7 @@ def query_metadata(markup: str, label: str, what: str, inputs: dict[str, object]
             root=str(TYPST_ROOT),
             font_paths=[str(FONTS)],
             ignore_system_fonts=True,
-            sys_inputs={"metadata": json.dumps({"fonts": list(FONT_FAMILIES), **inputs})},
+            sys_inputs=_sys_inputs(inputs),
         )
     except typst.TypstError as exc:
         raise PipelineError(f"{what}: {exc}") from exc
