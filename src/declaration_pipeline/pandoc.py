@@ -3,8 +3,8 @@
 pypandoc-binary ships (and so pins) the pandoc executable; we run that one
 ourselves, with an argument list (never a shell string), a controlled
 environment and `--sandbox`, so that a document cannot make pandoc read files
-or fetch URLs. Failures become `PipelineError`s that
-say which file was being processed.
+or fetch URLs. Failures become `PipelineError`s that say which file was being
+processed.
 """
 
 from __future__ import annotations
