@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from declaration_pipeline import render, verify
+from declaration_pipeline import forked, render, verify
 from declaration_pipeline.pandoc_ast import replace_inlines, stringify, text_inlines
 from declaration_pipeline.pdf_structure import structure_elements
 from declaration_pipeline.verify import _MAYBE_COMPLEX, STRAIGHT_QUOTES, read_pdf, squash, verify_output
@@ -321,6 +321,6 @@ def test_the_first_pages_are_read_here_if_the_second_process_dies(
     built_project: Path, document: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(verify, "PAGES_FOR_A_SECOND_PROCESS", 2)
-    monkeypatch.setattr(verify._PageReading, "_read_later_pages", lambda self, sending: os._exit(1))
+    monkeypatch.setattr(forked.Forked, "_compute", lambda self, sending: os._exit(1))
     pdf = built_project / "build" / "declaration.pdf"
     assert read_pdf(pdf, document, processes=2) == read_pdf(pdf, document, processes=1)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .bibliography import Bibliography, load_bibliography
-from .declaration import Declaration, load_declaration
-from .diagnostics import Diagnostic
-from .signatories import Order, Signatory, Withdrawal, load_signatory_file
+if TYPE_CHECKING:  # imported where they are loaded: signatories.yaml is read without pybtex (checks/__init__.py)
+    from .bibliography import Bibliography
+    from .declaration import Declaration
+    from .diagnostics import Diagnostic
+    from .signatories import Order, Signatory, Withdrawal
 
 DECLARATION = "declaration.md"
 REFERENCES = "references.bib"
@@ -26,15 +27,16 @@ class Sources:
     order: Order = "as-listed"
 
 
-def load_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
-    """Load all three sources, reporting every problem rather than stopping at the first."""
-    # pandoc reads the Markdown in a process of its own: meanwhile, this one reads the other two.
+def load_document(root: Path) -> tuple[Declaration | None, Bibliography, list[Diagnostic]]:
+    """declaration.md and references.bib, reporting every problem rather than stopping at the first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .bibliography import load_bibliography
+    from .declaration import load_declaration
+
+    # pandoc reads the Markdown in a process of its own: meanwhile, this one reads the bibliography.
     with ThreadPoolExecutor(max_workers=1) as pandoc_reading:
         declared = pandoc_reading.submit(load_declaration, root / DECLARATION, DECLARATION)
         bibliography, problems = load_bibliography(root / REFERENCES, REFERENCES)
-        signatories, more_problems = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
         declaration, diagnostics = declared.result()
-    diagnostics += problems + more_problems
-    return Sources(
-        declaration, bibliography, signatories.signatories, signatories.withdrawn, signatories.order
-    ), diagnostics
+    return declaration, bibliography, diagnostics + problems

@@ -86,7 +86,7 @@ def check(root: str, checked_output: str, strict: bool = False, pandoc_answers: 
     strict = strict or _strict_from_environment()
     try:
         with _answers_kept(pandoc_answers):
-            sources, diagnostics = check_sources(Path(root))
+            sources, diagnostics = check_sources(Path(root), processes=min(2, os.cpu_count() or 1))
         failed = report(diagnostics, "check", strict)
         if failed:
             return failed
