@@ -20,8 +20,11 @@ from declaration_pipeline import idle_imports  # noqa: E402  (after the line abo
 
 PACKAGE = Path("src/declaration_pipeline")
 BUILD = Path("build")
-SOURCES = ["declaration.md", "references.bib", "signatories.yaml"]
-CHECKED = str(BUILD / "checked-sources.pickle")
+# The sources in two parts, each loaded and checked by a task of its own: an edit to the list
+# checks the list again, not the Markdown and the bibliography.
+PARTS = {"document": ["declaration.md", "references.bib"], "signatories": ["signatories.yaml"]}
+SOURCES = [name for files in PARTS.values() for name in files]
+CHECKED = {part: str(BUILD / f"checked-{part}.pickle") for part in PARTS}
 # pandoc's answers, kept between builds (declaration_pipeline/pandoc.py).
 PANDOC_ANSWERS = str(BUILD / "pandoc-answers")
 DOCUMENT = str(BUILD / "declaration.json")
@@ -54,7 +57,7 @@ TOOLS_AND_FONTS = {**TOOL_VERSIONS, "fonts": FONTS}
 RUN_UNTIL_STOPPED = {"serve", "watch"}
 DOIT_CONFIG = {
     # Previews are for reviewers (CI uploads them): `doit preview` makes them.
-    "default_tasks": ["check", "assemble", "pdf", "html", "docx", "verify", "manifest"],
+    "default_tasks": ["sources", "check", "assemble", "pdf", "html", "docx", "verify", "manifest"],
     "backend": "json",
     "dep_file": ".doit.json",
     "verbosity": 2,
@@ -90,13 +93,27 @@ def _action(name: str, args: list, kwargs: dict | None = None):
     return (run_stage, [name, *args], kwargs or {})
 
 
+def task_sources():
+    """Load and check each part of the sources, keeping what was found for `check` to print."""
+    for part, files in PARTS.items():
+        answers = {"pandoc_answers": PANDOC_ANSWERS} if part == "document" else {}
+        yield {
+            "name": part,
+            "doc": f"Load and check {' and '.join(files)}",
+            "actions": [_action("check_part", [part, ".", CHECKED[part]], answers)],
+            "file_dep": files + CODE,
+            "targets": [CHECKED[part]],
+            "clean": [clean_targets] + ([(_remove_tree, [PANDOC_ANSWERS])] if answers else []),
+            # The printability check asks Typst with the fonts.
+            "uptodate": [config_changed(TOOLS_AND_FONTS)],
+        }
+
+
 def task_check():
     """Check the three sources and print every problem as path:line:col (--strict: warnings fail)."""
     return {
-        "actions": [_action("check", [".", CHECKED], {"pandoc_answers": PANDOC_ANSWERS})],
-        "file_dep": SOURCES + CODE,
-        "targets": [CHECKED],
-        "clean": [clean_targets, (_remove_tree, [PANDOC_ANSWERS])],
+        "actions": [_action("check", [list(CHECKED.values())])],
+        "file_dep": list(CHECKED.values()) + CODE,
         "params": [
             {
                 "name": "strict",
@@ -107,7 +124,7 @@ def task_check():
             }
         ],
         # Warnings are shown again on every run, and --strict can then fail on them.
-        "uptodate": [config_changed(TOOLS_AND_FONTS), _no_warnings_last_time],
+        "uptodate": [_no_warnings_last_time],
     }
 
 
@@ -118,8 +135,9 @@ def _no_warnings_last_time(task, values) -> bool:
 def task_assemble():
     """Assemble one pandoc document (citations resolved, signatories and annex added)."""
     return {
-        "actions": [_action("assemble", [CHECKED, DOCUMENT])],
-        "file_dep": [CHECKED] + CODE,
+        "actions": [_action("assemble", [CHECKED["document"], CHECKED["signatories"], DOCUMENT])],
+        "file_dep": list(CHECKED.values()) + CODE,
+        "task_dep": ["check"],  # which fails on an error in the sources
         "targets": [DOCUMENT],
         "uptodate": [config_changed(TOOL_VERSIONS)],
         "clean": True,
@@ -163,8 +181,8 @@ def task_verify():
         yield {
             "name": fmt,
             "doc": f"Verify {output} against the sources",
-            "actions": [_action("verify", [fmt, ".", CHECKED, DOCUMENT, output])],
-            "file_dep": SOURCES + [CHECKED, DOCUMENT, output] + CODE,
+            "actions": [_action("verify", [fmt, ".", CHECKED["signatories"], DOCUMENT, output])],
+            "file_dep": SOURCES + [CHECKED["signatories"], DOCUMENT, output] + CODE,
             "uptodate": [config_changed(TOOL_VERSIONS)],
             "meta": {"long": fmt == "pdf"},
         }

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("dodo.py", "pyproject.toml", "declaration.md", "references.bib", "signatories.yaml")
-KNOWN = {"checked-sources.pickle", "manifest.json", ".lock"} | {
+KNOWN = {"checked-document.pickle", "checked-signatories.pickle", "manifest.json", ".lock"} | {
     f"declaration.{suffix}" for suffix in ("docx", "html", "json", "pdf", "typ")
 }
 

@@ -27,7 +27,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import DOIT, clean, make_project  # noqa: E402
 
-STAGES = ["check", "assemble", "html", "docx", "pdf", "verify:html", "verify:docx", "verify:pdf", "manifest"]
+STAGES = [
+    "sources:document",
+    "sources:signatories",
+    "check",
+    "assemble",
+    "html",
+    "docx",
+    "pdf",
+    "verify:html",
+    "verify:docx",
+    "verify:pdf",
+    "manifest",
+]
 
 # Like run.MEASURE, with the CPU time of the child processes as well.
 MEASURE = """

@@ -35,7 +35,14 @@ def doit(project: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
 
 def leftovers(project: Path) -> list[str]:
     """Everything in build/ that is not an output, the manifest, the checked sources or the lock."""
-    expected = {*OUTPUTS, "manifest.json", "checked-sources.pickle", "pandoc-answers", LOCK_FILE.name}
+    expected = {
+        *OUTPUTS,
+        "manifest.json",
+        "checked-document.pickle",
+        "checked-signatories.pickle",
+        "pandoc-answers",
+        LOCK_FILE.name,
+    }
     return sorted(path.name for path in (project / "build").iterdir() if path.name not in expected)
 
 

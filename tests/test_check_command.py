@@ -63,3 +63,23 @@ def test_the_repository_sources_check_clean() -> None:
     )
     assert result.returncode == 0
     assert "error" not in result.stderr and "warning" not in result.stderr
+
+
+def test_problems_in_both_parts_are_printed_together_and_fail_once(tmp_path: Path) -> None:
+    project = project_from_case(tmp_path, "citations")
+    signatories = project / "signatories.yaml"
+    first = next(line for line in signatories.read_text().splitlines() if line.startswith("  - "))
+    signatories.write_text(signatories.read_text().replace("individuals:", f"{first}\nindividuals:", 1))
+    result = check(project)
+    problems = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert result.returncode != 0
+    assert problems == sorted(problems, key=lambda line: line.split(":")[0])  # one report, file by file
+    assert {line.split(":")[0] for line in problems} == {"declaration.md", "signatories.yaml"}
+    assert result.stdout.count("TaskFailed") == 1 and result.stdout.count("check failed") == 1
+    # The parts are not checked again, and what they found is printed again, until it is fixed.
+    again = check(project)
+    assert again.stdout.count(".  sources:") == 0 and again.stderr == result.stderr
+    signatories.write_text(signatories.read_text().replace(f"{first}\nindividuals:", "individuals:", 1))
+    fixed = check(project)
+    assert ".  sources:signatories" in fixed.stdout and ".  sources:document" not in fixed.stdout
+    assert "signatories.yaml:" not in fixed.stderr and "declaration.md:" in fixed.stderr

@@ -25,8 +25,7 @@ from contextlib import contextmanager
 # In the order the tasks come: what `check` needs first, the verifications' readers last.
 MODULES = (
     "declaration_pipeline.tasks",
-    "declaration_pipeline.checks.signatories",
-    "declaration_pipeline.checks.printable",
+    "declaration_pipeline.checks",
     "declaration_pipeline.atomic_files",
     "declaration_pipeline.assemble",
     "declaration_pipeline.render",

@@ -71,44 +71,77 @@ def report(diagnostics: list[Diagnostic], what: str, strict: bool = False) -> Ta
     return None
 
 
-@_cycle_collector_paused
-def check(root: str, checked_output: str, strict: bool = False, pandoc_answers: str | None = None) -> TaskFailed | dict:
-    """Check the sources; when they pass, keep the loaded records for `assemble`.
-
-    Returns the number of warnings for doit to keep: while there are any, check
-    runs every time. `pandoc_answers`: where pandoc's answers are kept between builds.
-    """
+def _write_checked(path: Path, diagnostics: list[Diagnostic], records: object) -> None:
+    """What checking one part found: its diagnostics first, so that `check` reads them without the records."""
     import pickle
 
     from .atomic_files import write_atomically
-    from .checks import check_sources
 
-    strict = strict or _strict_from_environment()
+    protocol = pickle.HIGHEST_PROTOCOL
+    write_atomically(path, pickle.dumps(diagnostics, protocol=protocol) + pickle.dumps(records, protocol=protocol))
+
+
+def _read_checked(path: str, records: bool = True) -> tuple[list[Diagnostic], object]:
+    """A part's diagnostics and (unless `records` is false) its loaded records; PipelineError if unreadable."""
+    import pickle
+
     try:
-        with _answers_kept(pandoc_answers):
-            sources, diagnostics = check_sources(Path(root), processes=min(2, os.cpu_count() or 1))
-        failed = report(diagnostics, "check", strict)
-        if failed:
-            return failed
-        # Loaded once: assemble reads these records instead of parsing everything again.
-        write_atomically(Path(checked_output), pickle.dumps(sources, protocol=pickle.HIGHEST_PROTOCOL))
-    except PipelineError as exc:
-        return TaskFailed(str(exc))
-    return {"warnings": len(diagnostics)}
+        with open(path, "rb") as file:  # two pickles, one after the other
+            return pickle.load(file), pickle.load(file) if records else None
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
+        raise PipelineError(f"{path}: the checked sources cannot be read ({exc}); run doit check") from exc
 
 
 @_cycle_collector_paused
-def assemble(checked: str, output: str) -> TaskFailed | None:
-    import pickle
+def check_part(part: str, root: str, checked_output: str, pandoc_answers: str | None = None) -> TaskFailed | None:
+    """Load and check one part of the sources, "document" or "signatories", and keep what was found:
+    the records for `assemble`, the diagnostics for `check` to print. Bad input never fails here.
 
+    `pandoc_answers`: where pandoc's answers are kept between builds.
+    """
+    from . import checks
+
+    try:
+        if part == "document":
+            with _answers_kept(pandoc_answers):
+                declaration, bibliography, diagnostics = checks.check_document(Path(root))
+            records: object = (declaration, bibliography)
+        else:
+            records, diagnostics = checks.check_signatory_file(Path(root))
+        _write_checked(Path(checked_output), diagnostics, records)
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
+    return None
+
+
+def check(checked: list[str], strict: bool = False) -> TaskFailed | dict:
+    """Print what checking the parts found, and fail once if there is an error (or, strict, a warning).
+
+    Returns the number of warnings for doit to keep: while there are any, check
+    runs every time, and --strict can then fail on them.
+    """
+    strict = strict or _strict_from_environment()
+    try:
+        diagnostics = sorted({d for path in checked for d in _read_checked(path, records=False)[0]})
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
+    return report(diagnostics, "check", strict) or {"warnings": len(diagnostics)}
+
+
+def _checked_sources(document: str, signatories: str):  # type: ignore[no-untyped-def]
+    from .checks import sources_of
+
+    declaration, bibliography = _read_checked(document)[1]  # type: ignore[misc]
+    return sources_of(declaration, bibliography, _read_checked(signatories)[1])  # type: ignore[arg-type]
+
+
+@_cycle_collector_paused
+def assemble(checked_document: str, checked_signatories: str, output: str) -> TaskFailed | None:
     from .assemble import assemble_document
     from .assembled_document import write_document
 
     try:
-        sources = pickle.loads(Path(checked).read_bytes())
-        write_document(assemble_document(sources), Path(output))
-    except (OSError, pickle.UnpicklingError) as exc:
-        return TaskFailed(f"{checked}: the checked sources cannot be read ({exc}); run doit check")
+        write_document(assemble_document(_checked_sources(checked_document, checked_signatories)), Path(output))
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None
@@ -150,19 +183,15 @@ def preview(document: str, markup: str, html: str, output_dir: str) -> TaskFaile
 
 
 @_cycle_collector_paused
-def verify(output_format: str, root: str, checked: str, document: str, output: str) -> TaskFailed | None:
-    """Verify one output against the signatories `check` loaded (not signatories.yaml again) and the document."""
-    import pickle
-
+def verify(output_format: str, root: str, checked_signatories: str, document: str, output: str) -> TaskFailed | None:
+    """Verify one output against the signatories checking loaded (not signatories.yaml again) and the document."""
     from . import verify as verification
     from .assembled_document import read_document
-    from .signatories import SignatoryFile
 
     try:
-        sources = pickle.loads(Path(checked).read_bytes())
-        loaded = SignatoryFile(sources.signatories, sources.withdrawn, sources.order)
-    except (OSError, pickle.UnpicklingError, AttributeError) as exc:
-        return TaskFailed(f"{checked}: the checked sources cannot be read ({exc}); run doit check")
+        loaded = _read_checked(checked_signatories)[1]
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
     try:
         # A long PDF's pages are read in two processes: by the time verify:pdf runs, the other outputs are
         # written, and their verifications take a fraction of its time.

@@ -1,20 +1,16 @@
 """Every check on the loaded sources. Each returns diagnostics; none raises for bad input.
 
-A long signatory list is checked in a forked process (forked.py) while this
-one checks declaration.md and references.bib and reads the list for itself:
-at 10,000 names the duplicate searches take as long as everything else, and
-reading the list twice costs less than sending its records back. Each process
-imports only what it needs, so the modules are imported in the functions.
+The sources are checked in two parts that share nothing: declaration.md with
+references.bib, and signatories.yaml. doit checks each part in a task of its
+own (dodo.py), side by side, and only the part whose files changed: so each
+part imports only what it needs, in its function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..forked import Forked
 from ..sources import SIGNATORIES, Sources
 
 if TYPE_CHECKING:
@@ -23,48 +19,18 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
     from ..signatories import SignatoryFile
 
-# About 2,000 names: below this, forking and importing twice cost more than the searches.
-LONG_LIST_BYTES = 64_000
+
+def check_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
+    """Load and check both parts; diagnostics come sorted by file and position."""
+    declaration, bibliography, diagnostics = check_document(root)
+    signatory_file, more = check_signatory_file(root)
+    return sources_of(declaration, bibliography, signatory_file), sorted(set(diagnostics + more))
 
 
-def check_sources(root: Path, processes: int = 1) -> tuple[Sources, list[Diagnostic]]:
-    """Load and check; diagnostics come sorted by file and position."""
-    from ..signatories import load_signatory_file
-
-    with _signatory_checks(root, processes) as signatory_problems:
-        declaration, bibliography, diagnostics = check_document(root)
-        signatory_file, more = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
-        sources = Sources(
-            declaration, bibliography, signatory_file.signatories, signatory_file.withdrawn, signatory_file.order
-        )
-        from .printable import check_printable
-
-        diagnostics += more + check_printable(sources) + signatory_problems(signatory_file)
-    return sources, sorted(set(diagnostics))
-
-
-@contextmanager
-def _signatory_checks(root: Path, processes: int) -> Iterator[Callable[[SignatoryFile], list[Diagnostic]]]:
-    """What the signatory checks find in the loaded file: found meanwhile in a forked process for a long list."""
-    path = root / SIGNATORIES
-    if processes < 2 or not path.is_file() or path.stat().st_size < LONG_LIST_BYTES:
-        yield lambda loaded: check_signatories_of(loaded)
-        return
-    with Forked(_load_and_check_signatories, path) as found:
-        yield lambda _loaded: found.result()
-
-
-def check_signatories_of(loaded: SignatoryFile) -> list[Diagnostic]:
-    from .signatories import check_signatories
-
-    return check_signatories(loaded.signatories, loaded.withdrawn)
-
-
-def _load_and_check_signatories(path: Path) -> list[Diagnostic]:
-    from ..signatories import load_signatory_file
-
-    loaded, _reported_by_the_other_process = load_signatory_file(path, SIGNATORIES)
-    return check_signatories_of(loaded)
+def sources_of(declaration: Declaration | None, bibliography: Bibliography, signatory_file: SignatoryFile) -> Sources:
+    return Sources(
+        declaration, bibliography, signatory_file.signatories, signatory_file.withdrawn, signatory_file.order
+    )
 
 
 def check_document(root: Path) -> tuple[Declaration | None, Bibliography, list[Diagnostic]]:
@@ -75,6 +41,7 @@ def check_document(root: Path) -> tuple[Declaration | None, Bibliography, list[D
     from .footnotes import check_footnotes
     from .front_matter import check_front_matter
     from .headings import check_headings
+    from .printable import check_printable, document_texts
     from .resources import check_resources
 
     declaration, bibliography, diagnostics = load_document(root)
@@ -86,4 +53,17 @@ def check_document(root: Path) -> tuple[Declaration | None, Bibliography, list[D
         diagnostics += check_resources(declaration)
         if bibliography.readable:
             diagnostics += check_citations(declaration, bibliography)
+    diagnostics += check_printable(list(document_texts(declaration, bibliography)), declaration)
     return declaration, bibliography, diagnostics
+
+
+def check_signatory_file(root: Path) -> tuple[SignatoryFile, list[Diagnostic]]:
+    """signatories.yaml, loaded and checked."""
+    from ..signatories import load_signatory_file
+    from .printable import check_printable, signatory_texts
+    from .signatories import check_signatories
+
+    loaded, diagnostics = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
+    diagnostics += check_signatories(loaded.signatories, loaded.withdrawn)
+    diagnostics += check_printable(list(signatory_texts(loaded.signatories)))
+    return loaded, diagnostics

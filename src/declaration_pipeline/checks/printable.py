@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from ..bibtex_text import decode_plain
 from ..diagnostics import Diagnostic, PipelineError, error
-from ..pandoc_ast import stringify
-from ..sources import REFERENCES, SIGNATORIES, Sources
-from .bibliography import PRINTED_FIELDS, PRINTED_NAMES
+from ..sources import REFERENCES, SIGNATORIES
+
+if TYPE_CHECKING:
+    from ..bibliography import Bibliography
+    from ..declaration import Declaration
+    from ..signatories import Signatory
+
+Place = tuple[tuple[str, int, int], str]  # (path, line, column) and the text printed from there
 
 # Characters that need no glyph of their own: controls, format characters
 # (zero-width joiners, direction marks) and spaces.
@@ -29,8 +34,11 @@ _MISSING = re.compile(r'the text `"(.*?)"` could not be displayed')
 MAX_PROBES = 200
 
 
-def check_printable(sources: Sources) -> list[Diagnostic]:
-    places = list(_printed_texts(sources))
+def check_printable(places: Sequence[Place], declaration: Declaration | None = None) -> list[Diagnostic]:
+    """One error for each unprintable character of `places`, at the first place that has it.
+
+    Places in the Markdown point at the character itself, found in `declaration`'s text.
+    """
     wanted = {c for c in set().union(*(text for _where, text in places)) if _needs_glyph(c)}
     if not wanted:
         return []
@@ -40,8 +48,8 @@ def check_printable(sources: Sources) -> list[Diagnostic]:
         for (path, line, col), text in places:
             if character in text:
                 offset_line, offset_col = line, col
-                if path.endswith(".md"):
-                    offset_line, offset_col = _position_in(sources, character, line, col)
+                if declaration is not None and path == declaration.display_path:
+                    offset_line, offset_col = _position_in(declaration, character, line, col)
                 diagnostics.append(
                     error(
                         path,
@@ -65,12 +73,16 @@ def _describe(character: str) -> str:
     return f"U+{ord(character):04X} {name}"
 
 
-def _printed_texts(sources: Sources) -> Iterable[tuple[tuple[str, int, int], str]]:
-    declaration = sources.declaration
+def document_texts(declaration: Declaration | None, bibliography: Bibliography) -> Iterable[Place]:
+    """What the declaration and the annex print."""
+    from ..bibtex_text import decode_plain
+    from ..pandoc_ast import stringify
+    from .bibliography import PRINTED_FIELDS, PRINTED_NAMES
+
     if declaration is not None:
         yield (declaration.display_path, 1, 1), stringify(list(declaration.ast["meta"].values()))
         yield (declaration.display_path, 1, 1), stringify(declaration.ast["blocks"])
-    for reference in sources.bibliography.references:
+    for reference in bibliography.references:
         # what the annex prints: TeX decoded
         for name in PRINTED_FIELDS:
             yield (REFERENCES, *reference.field_position(name)), reference.text(name).text
@@ -79,16 +91,18 @@ def _printed_texts(sources: Sources) -> Iterable[tuple[tuple[str, int, int], str
         for role in PRINTED_NAMES:
             names = " ".join(decode_plain(str(person)) for person in reference.people(role))
             yield (REFERENCES, *reference.field_position(role)), names
-    for signatory in sources.signatories:
+
+
+def signatory_texts(signatories: Iterable[Signatory]) -> Iterable[Place]:
+    for signatory in signatories:
         yield (SIGNATORIES, signatory.line, signatory.col), signatory.display
 
 
-def _position_in(sources: Sources, character: str, line: int, col: int) -> tuple[int, int]:
+def _position_in(declaration: Declaration, character: str, line: int, col: int) -> tuple[int, int]:
     from ..source_text import line_and_column
 
-    assert sources.declaration is not None
-    offset = sources.declaration.text.find(character)
-    return line_and_column(sources.declaration.text, offset) if offset >= 0 else (line, col)
+    offset = declaration.text.find(character)
+    return line_and_column(declaration.text, offset) if offset >= 0 else (line, col)
 
 
 def unprintable(characters: set[str]) -> set[str]:
