@@ -17,12 +17,12 @@ from doit.tools import config_changed
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
 from declaration_pipeline import idle_imports  # noqa: E402  (after the line above)
+from declaration_pipeline.sources import PARTS  # noqa: E402
 
 PACKAGE = Path("src/declaration_pipeline")
 BUILD = Path("build")
-# The sources in two parts, each loaded and checked by a task of its own: an edit to the list
-# checks the list again, not the Markdown and the bibliography.
-PARTS = {"document": ["declaration.md", "references.bib"], "signatories": ["signatories.yaml"]}
+# The sources in two parts (document, signatories), each loaded and checked by a task of its
+# own: an edit to the list checks the list again, not the Markdown and the bibliography.
 SOURCES = [name for files in PARTS.values() for name in files]
 CHECKED = {part: str(BUILD / f"checked-{part}.pickle") for part in PARTS}
 # pandoc's answers, kept between builds (declaration_pipeline/pandoc.py).
@@ -40,7 +40,7 @@ TEMPLATE = {
 # The fonts (20 MB) count by size and modification time, not content: as file_dep doit
 # would hash them after each task that reads them, 0.05 s on the way to the next task.
 # A font that git or an editor replaces gets a new time; one copied over another of the
-# same size with its old time kept (cp -p) would not be noticed: `doit forget` then.
+# same size with its old time kept (cp -p) would not be noticed: `doit forget --all` then.
 FONTS = {str(f): [f.stat().st_size, f.stat().st_mtime_ns] for f in sorted((PACKAGE / "fonts").glob("*.ttf"))}
 # The pipeline's code, all of it, as doit's own dodo.py globs its package: a
 # change to any module reruns every task. Following imports instead spared the
@@ -57,7 +57,7 @@ TOOLS_AND_FONTS = {**TOOL_VERSIONS, "fonts": FONTS}
 RUN_UNTIL_STOPPED = {"serve", "watch"}
 DOIT_CONFIG = {
     # Previews are for reviewers (CI uploads them): `doit preview` makes them.
-    "default_tasks": ["check", "assemble", "pdf", "html", "docx", "verify", "manifest"],
+    "default_tasks": ["sources", "check", "assemble", "pdf", "html", "docx", "verify", "manifest"],
     "backend": "json",
     "dep_file": ".doit.json",
     "verbosity": 2,
@@ -101,7 +101,7 @@ def task_sources():
             "name": part,
             "doc": f"Load and check {' and '.join(files)}",
             "actions": [_action("check_part", [part, ".", CHECKED[part]], answers)],
-            "file_dep": files + CODE,
+            "file_dep": list(files) + CODE,
             "targets": [CHECKED[part]],
             "clean": [clean_targets] + ([(_remove_tree, [PANDOC_ANSWERS])] if answers else []),
             # The printability check asks Typst with the fonts.

@@ -83,3 +83,29 @@ def test_problems_in_both_parts_are_printed_together_and_fail_once(tmp_path: Pat
     fixed = check(project)
     assert ".  sources:signatories" in fixed.stdout and ".  sources:document" not in fixed.stdout
     assert "signatories.yaml:" not in fixed.stderr and "declaration.md:" in fixed.stderr
+
+
+def test_assemble_alone_refuses_sources_that_check_failed(tmp_path: Path) -> None:
+    project = project_from_case(tmp_path, "citations")
+    assert check(project).returncode != 0
+    alone = subprocess.run(
+        [sys.executable, "-m", "doit", "-s", "assemble"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert alone.returncode != 0 and "the sources have errors: run doit check" in alone.stdout
+    assert "Traceback" not in alone.stdout + alone.stderr
+    assert not (project / "build" / "declaration.json").exists()
+
+
+def test_a_damaged_file_of_the_build_is_one_line_with_what_to_do(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    assert check(project).returncode == 0
+    kept = project / "build" / "checked-signatories.pickle"
+    whole = kept.read_bytes()
+    for damaged, command in ((b"not a pickle", ["check"]), (whole[:40], ["assemble"])):  # cut in the records
+        kept.write_bytes(damaged)
+        result = subprocess.run([sys.executable, "-m", "doit", *command], cwd=project, capture_output=True, text=True)
+        assert result.returncode != 0 and "Traceback" not in result.stdout + result.stderr
+        assert "checked-signatories.pickle: the checked sources cannot be read" in result.stdout
+        assert "run `doit forget sources` and build again" in result.stdout
+    subprocess.run([sys.executable, "-m", "doit", "forget", "sources"], cwd=project, capture_output=True, check=True)
+    assert check(project).returncode == 0 and kept.read_bytes() == whole

@@ -307,20 +307,46 @@ def test_squash_with_its_fast_path_removes_what_it_removed_before(text: str) -> 
     assert squash(text) == _squash_by_every_character(text)
 
 
+def _pages_read_by(monkeypatch: pytest.MonkeyPatch, record: Path) -> None:
+    """Record which process reads which pages: "pid first-page" per reading."""
+    reading = verify._page_content
+
+    def recorded(path, page_numbers, indices=None):  # type: ignore[no-untyped-def]
+        with record.open("a") as file:
+            file.write(f"{os.getpid()} {indices.start if indices else 0}\n")
+        return reading(path, page_numbers, indices)
+
+    monkeypatch.setattr(verify, "_page_content", recorded)
+
+
+def _readings(record: Path) -> list[tuple[int, int]]:
+    """(first page, pid) of each reading, in page order."""
+    return sorted((int(start), int(pid)) for pid, start in (line.split() for line in record.read_text().splitlines()))
+
+
 def test_a_long_pdf_read_in_two_processes_reads_as_in_one(
-    built_project: Path, document: dict, monkeypatch: pytest.MonkeyPatch
+    built_project: Path, document: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(verify, "PAGES_FOR_A_SECOND_PROCESS", 2)  # the repository's PDF is short
     pdf = built_project / "build" / "declaration.pdf"
-    alone, shared = read_pdf(pdf, document, processes=1), read_pdf(pdf, document, processes=2)
+    alone = read_pdf(pdf, document, processes=1)
+    _pages_read_by(monkeypatch, tmp_path / "readings")
+    shared = read_pdf(pdf, document, processes=2)
     assert shared == alone
     assert len(alone.text) > 10_000 and alone.blocks and not alone.problems
+    (first, here), (later, there) = _readings(tmp_path / "readings")
+    assert first == 0 and here == os.getpid()
+    assert later > 0 and there != os.getpid()  # the later pages, in the second process
 
 
-def test_the_first_pages_are_read_here_if_the_second_process_dies(
-    built_project: Path, document: dict, monkeypatch: pytest.MonkeyPatch
+def test_the_later_pages_are_read_here_if_the_second_process_dies(
+    built_project: Path, document: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(verify, "PAGES_FOR_A_SECOND_PROCESS", 2)
-    monkeypatch.setattr(forked.Forked, "_compute", lambda self, sending: os._exit(1))
     pdf = built_project / "build" / "declaration.pdf"
-    assert read_pdf(pdf, document, processes=2) == read_pdf(pdf, document, processes=1)
+    alone = read_pdf(pdf, document, processes=1)
+    monkeypatch.setattr(forked.Forked, "_compute", lambda self, sending: os._exit(1))
+    _pages_read_by(monkeypatch, tmp_path / "readings")
+    assert read_pdf(pdf, document, processes=2) == alone
+    (first, here), (later, also_here) = _readings(tmp_path / "readings")
+    assert first == 0 and later > 0 and here == also_here == os.getpid()

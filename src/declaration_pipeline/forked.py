@@ -1,17 +1,17 @@
 """One function's work done in a forked process while this process goes on.
 
-On a 2-core machine, a stage with two independent halves (reading
-signatories.yaml beside the Markdown and the bibliography; reading the later
-pages of a long PDF beside the first) takes the time of the longer half. The
-forked process inherits every module already imported, and imports what it
-needs while this one imports the rest. Nothing depends on it: if it cannot be
-started or dies, or its function raises, the function runs again here, where
-an error is raised and reported as usual. The forked process is a helper, not
-a copy of a task: it never outlives the `with` block.
+On a 2-core machine, a step with two independent halves takes the time of the
+longer one: verify:pdf reads the later pages of a long PDF in a forked process
+while this one reads the structure tree and the first pages. The forked
+process inherits every module and object this one has. Nothing depends on it:
+if it cannot be started, dies, or its function raises, the function runs again
+here, where an error is raised and reported as usual. It is a helper, not a
+copy of a task: it never outlives the `with` block.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -29,10 +29,17 @@ class Forked(Generic[R]):
         self.child = self.answer = None
         if fork and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
-            self.answer, sending = context.Pipe(duplex=False)
-            self.child = context.Process(target=self._compute, args=(sending,), daemon=True)
-            self.child.start()
-            sending.close()
+            try:
+                self.answer, sending = context.Pipe(duplex=False)
+                try:
+                    self.child = context.Process(target=self._compute, args=(sending,), daemon=True)
+                    self.child.start()
+                finally:
+                    sending.close()
+            except OSError:  # no process or pipe to be had: result() computes it here
+                self.child = None
+                if self.answer is not None:
+                    self.answer.close()
 
     def __enter__(self) -> Forked[R]:
         return self
@@ -46,11 +53,12 @@ class Forked(Generic[R]):
             self.child = None
 
     def _compute(self, sending) -> None:  # type: ignore[no-untyped-def]
+        # No traceback from here, whatever fails (the function, or pickling its value): result() runs it again.
         try:
-            value: object = self.function(*self.args)
-        except BaseException:  # noqa: BLE001 - no traceback here: result() runs it again and reports
-            value = _FAILED
-        sending.send(value)
+            sending.send(self.function(*self.args))
+        except BaseException:  # noqa: BLE001
+            with contextlib.suppress(BaseException):
+                sending.send(_FAILED)
 
     def result(self) -> R:
         if self.child is not None:

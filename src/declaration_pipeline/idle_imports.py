@@ -22,10 +22,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-# In the order the tasks come: what `check` needs first, the verifications' readers last.
+# In the order the tasks come after the sources' two parts (which come first, before an idle
+# worker has had time to import anything, and import what each needs): the verifications' readers last.
 MODULES = (
     "declaration_pipeline.tasks",
-    "declaration_pipeline.checks",
     "declaration_pipeline.atomic_files",
     "declaration_pipeline.assemble",
     "declaration_pipeline.render",

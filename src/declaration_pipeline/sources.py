@@ -16,6 +16,8 @@ DECLARATION = "declaration.md"
 REFERENCES = "references.bib"
 SIGNATORIES = "signatories.yaml"
 SOURCE_FILES = (DECLARATION, REFERENCES, SIGNATORIES)
+# The sources in two parts that share nothing, each loaded and checked on its own (checks/__init__.py).
+PARTS = {"document": (DECLARATION, REFERENCES), "signatories": (SIGNATORIES,)}
 
 
 @dataclass(frozen=True)

@@ -87,27 +87,29 @@ def _read_checked(path: str, records: bool = True) -> tuple[list[Diagnostic], ob
 
     try:
         with open(path, "rb") as file:  # two pickles, one after the other
-            return pickle.load(file), pickle.load(file) if records else None
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
-        raise PipelineError(f"{path}: the checked sources cannot be read ({exc}); run doit check") from exc
+            diagnostics, loaded = pickle.load(file), pickle.load(file) if records else None
+        if not (isinstance(diagnostics, list) and all(isinstance(d, Diagnostic) for d in diagnostics)):
+            raise TypeError("not a list of diagnostics")
+    except Exception as exc:  # a file of the build, cut short or from another version: never a traceback
+        raise PipelineError(
+            f"{path}: the checked sources cannot be read ({type(exc).__name__}: {exc}); "
+            "run `doit forget sources` and build again"
+        ) from exc
+    return diagnostics, loaded
 
 
 @_cycle_collector_paused
 def check_part(part: str, root: str, checked_output: str, pandoc_answers: str | None = None) -> TaskFailed | None:
-    """Load and check one part of the sources, "document" or "signatories", and keep what was found:
-    the records for `assemble`, the diagnostics for `check` to print. Bad input never fails here.
+    """Load and check one part of the sources (a key of sources.PARTS) and keep what was found: the
+    records for `assemble`, the diagnostics for `check` to print. Bad input never fails here.
 
     `pandoc_answers`: where pandoc's answers are kept between builds.
     """
-    from . import checks
+    from .checks import check_part as checked
 
     try:
-        if part == "document":
-            with _answers_kept(pandoc_answers):
-                declaration, bibliography, diagnostics = checks.check_document(Path(root))
-            records: object = (declaration, bibliography)
-        else:
-            records, diagnostics = checks.check_signatory_file(Path(root))
+        with _answers_kept(pandoc_answers):
+            records, diagnostics = checked(part, Path(root))
         _write_checked(Path(checked_output), diagnostics, records)
     except PipelineError as exc:
         return TaskFailed(str(exc))
@@ -128,20 +130,17 @@ def check(checked: list[str], strict: bool = False) -> TaskFailed | dict:
     return report(diagnostics, "check", strict) or {"warnings": len(diagnostics)}
 
 
-def _checked_sources(document: str, signatories: str):  # type: ignore[no-untyped-def]
-    from .checks import sources_of
-
-    declaration, bibliography = _read_checked(document)[1]  # type: ignore[misc]
-    return sources_of(declaration, bibliography, _read_checked(signatories)[1])  # type: ignore[arg-type]
-
-
 @_cycle_collector_paused
 def assemble(checked_document: str, checked_signatories: str, output: str) -> TaskFailed | None:
     from .assemble import assemble_document
     from .assembled_document import write_document
+    from .checks import sources_of
 
     try:
-        write_document(assemble_document(_checked_sources(checked_document, checked_signatories)), Path(output))
+        (problems, document), (more, signatory_file) = map(_read_checked, (checked_document, checked_signatories))
+        if has_errors(problems + more):  # doit runs check first; `doit -s assemble` does not
+            return TaskFailed("the sources have errors: run doit check")
+        write_document(assemble_document(sources_of(document, signatory_file)), Path(output))
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None

@@ -1,9 +1,9 @@
 """Every check on the loaded sources. Each returns diagnostics; none raises for bad input.
 
-The sources are checked in two parts that share nothing: declaration.md with
-references.bib, and signatories.yaml. doit checks each part in a task of its
-own (dodo.py), side by side, and only the part whose files changed: so each
-part imports only what it needs, in its function.
+The sources are checked in two parts that share nothing (sources.PARTS):
+declaration.md with references.bib, and signatories.yaml. doit checks each
+part in a task of its own (dodo.py), side by side, and only the part whose
+files changed: so each part imports only what it needs, in its function.
 """
 
 from __future__ import annotations
@@ -21,15 +21,36 @@ if TYPE_CHECKING:
 
 
 def check_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
-    """Load and check both parts; diagnostics come sorted by file and position."""
-    declaration, bibliography, diagnostics = check_document(root)
-    signatory_file, more = check_signatory_file(root)
-    return sources_of(declaration, bibliography, signatory_file), sorted(set(diagnostics + more))
+    """Load and check both parts in this process; diagnostics come sorted by file and position."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The list is read and checked while pandoc reads the Markdown in a process of its own.
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        signatory_part = beside.submit(check_part, "signatories", root)
+        document, diagnostics = check_part("document", root)
+        signatory_file, more = signatory_part.result()
+    return sources_of(document, signatory_file), sorted(set(diagnostics + more))
 
 
-def sources_of(declaration: Declaration | None, bibliography: Bibliography, signatory_file: SignatoryFile) -> Sources:
+def check_part(part: str, root: Path) -> tuple[object, list[Diagnostic]]:
+    """One part of the sources (a key of sources.PARTS), loaded and checked: its records and diagnostics."""
+    if part == "document":
+        declaration, bibliography, diagnostics = check_document(root)
+        return (declaration, bibliography), diagnostics
+    if part == "signatories":
+        return check_signatory_file(root)
+    raise ValueError(f"no part of the sources is called {part!r}")
+
+
+def sources_of(document: object, signatory_file: object) -> Sources:
+    """The records of both parts, as check_part returns them, in one."""
+    declaration, bibliography = document  # type: ignore[misc]
     return Sources(
-        declaration, bibliography, signatory_file.signatories, signatory_file.withdrawn, signatory_file.order
+        declaration,
+        bibliography,
+        signatory_file.signatories,  # type: ignore[attr-defined]
+        signatory_file.withdrawn,  # type: ignore[attr-defined]
+        signatory_file.order,  # type: ignore[attr-defined]
     )
 
 
