@@ -140,7 +140,7 @@ def assemble(checked_document: str, checked_signatories: str, output: str) -> Ta
         (problems, document), (more, signatory_file) = map(_read_checked, (checked_document, checked_signatories))
         if has_errors(problems + more):  # doit runs check first; `doit -s assemble` does not
             return TaskFailed("the sources have errors: run doit check")
-        write_document(assemble_document(sources_of(document, signatory_file)), Path(output))
+        write_document(assemble_document(sources_of(document, signatory_file)), Path(output))  # type: ignore[arg-type]
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None

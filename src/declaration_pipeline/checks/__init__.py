@@ -26,14 +26,15 @@ def check_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
 
     # The list is read and checked while pandoc reads the Markdown in a process of its own.
     with ThreadPoolExecutor(max_workers=1) as beside:
-        signatory_part = beside.submit(check_part, "signatories", root)
-        document, diagnostics = check_part("document", root)
+        signatory_part = beside.submit(check_signatory_file, root)
+        declaration, bibliography, diagnostics = check_document(root)
         signatory_file, more = signatory_part.result()
-    return sources_of(document, signatory_file), sorted(set(diagnostics + more))
+    return sources_of((declaration, bibliography), signatory_file), sorted(set(diagnostics + more))
 
 
 def check_part(part: str, root: Path) -> tuple[object, list[Diagnostic]]:
-    """One part of the sources (a key of sources.PARTS), loaded and checked: its records and diagnostics."""
+    """One part of the sources (a key of sources.PARTS), loaded and checked: its records (what
+    sources_of takes) and its diagnostics."""
     if part == "document":
         declaration, bibliography, diagnostics = check_document(root)
         return (declaration, bibliography), diagnostics
@@ -42,15 +43,11 @@ def check_part(part: str, root: Path) -> tuple[object, list[Diagnostic]]:
     raise ValueError(f"no part of the sources is called {part!r}")
 
 
-def sources_of(document: object, signatory_file: object) -> Sources:
-    """The records of both parts, as check_part returns them, in one."""
-    declaration, bibliography = document  # type: ignore[misc]
+def sources_of(document: tuple[Declaration | None, Bibliography], signatory_file: SignatoryFile) -> Sources:
+    """The records of both parts in one."""
+    declaration, bibliography = document
     return Sources(
-        declaration,
-        bibliography,
-        signatory_file.signatories,  # type: ignore[attr-defined]
-        signatory_file.withdrawn,  # type: ignore[attr-defined]
-        signatory_file.order,  # type: ignore[attr-defined]
+        declaration, bibliography, signatory_file.signatories, signatory_file.withdrawn, signatory_file.order
     )
 
 
