@@ -46,24 +46,33 @@ print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "r
 """
 
 
-def measure(command: list[str], cwd: Path) -> dict:
+def measure(command: list[str], cwd: Path, server: bool = False) -> dict:
+    """One run of `command`; `server`: doit may build in the project's build server, else in its own processes."""
     output = subprocess.run(
-        [sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, check=True
+        [sys.executable, "-c", MEASURE, *command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DECLARATION_BUILD_SERVER": "1" if server else "0"},
     )
     result = json.loads(output.stdout)
     if result["rc"] != 0:
         raise RuntimeError(f"{' '.join(command)} failed in {cwd}:\n{result['stderr']}")
+    if server:  # the build ran in the server's processes: these figures are the client's alone
+        del result["cpu"], result["peak_mb"]
     return result
 
 
 def median_of(runs: list[dict]) -> dict:
-    return {
+    median = {
         "seconds": statistics.median(r["seconds"] for r in runs),
-        "cpu": statistics.median(r["cpu"] for r in runs),
-        "peak_mb": max(r["peak_mb"] for r in runs),
         "load": statistics.median(r["load"] for r in runs),
         "runs": [round(r["seconds"], 4) for r in runs],
     }
+    if "cpu" in runs[0]:
+        median.update(cpu=statistics.median(r["cpu"] for r in runs), peak_mb=max(r["peak_mb"] for r in runs))
+    return median
 
 
 def make_project(scale: int, directory: Path) -> Path:
@@ -93,12 +102,12 @@ def bench_scale(
     project = make_project(scale, directory)
     results: dict[str, dict] = {}
 
-    def repeat(name: str, command: list[str], before=None) -> None:  # type: ignore[no-untyped-def]
+    def repeat(name: str, command: list[str], before=None, server: bool = False) -> None:  # type: ignore[no-untyped-def]
         samples = []
         for run in range(runs):
             if before:
                 before(run)
-            samples.append(measure(command, project))
+            samples.append(measure(command, project, server))
         results[name] = median_of(samples)
         print(f"  {name}: {results[name]['seconds']:.3f} s", file=sys.stderr, flush=True)
 
@@ -125,6 +134,22 @@ def bench_scale(
 
     # Both parts of the sources checked again (the group `sources`), and what they found printed.
     repeat("doit check", [*DOIT, "check"], before=forget("sources", "check"))
+
+    # The same, each `doit` after the first in a project: in the build server (build_server.py).
+    measure(DOIT, project, server=True)  # builds, then starts the server
+    _wait_for_build_server(project)
+    repeat(
+        "clean build, three outputs, build server",
+        [*DOIT, "html", "docx", "pdf"],
+        before=lambda run: clean(project),
+        server=True,
+    )
+    measure(DOIT, project, server=True)
+    repeat("one signatory added, doit, build server", DOIT, before=add_one, server=True)
+    (project / "signatories.yaml").write_text(original, encoding="utf-8")
+    measure(DOIT, project, server=True)
+    repeat("doit check, build server", [*DOIT, "check"], before=forget("sources", "check"), server=True)
+    _build_server(project, "stop")
     repeat("PDF alone (doit pdf)", [*DOIT, "pdf"], before=forget("pdf"))
     if scale <= slow_above:
         repeat("doit preview", [*DOIT, "preview"], before=forget("preview"))
@@ -145,6 +170,24 @@ def bench_scale(
         repeat(name, [part.format(**inputs) for part in command] + ["-o", str(output)])
     pdf_pages = _pages(project / "build" / "declaration.pdf")
     return {"scale": scale, "pages": pdf_pages, "results": results}
+
+
+def _build_server(project: Path, command: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "declaration_pipeline.build_server", command],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DECLARATION_BUILD_SERVER": "1"},
+    ).stdout
+
+
+def _wait_for_build_server(project: Path) -> None:
+    deadline = time.monotonic() + 60
+    while "running" not in _build_server(project, "status"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no build server started for {project}")
+        time.sleep(0.2)
 
 
 def check_in_process(project: Path, runs: int) -> dict:
@@ -256,6 +299,9 @@ ROWS = [
     "no-op doit",
     "one signatory added, doit",
     "doit check",
+    "clean build, three outputs, build server",
+    "one signatory added, doit, build server",
+    "doit check, build server",
     "check in process",
     "PDF alone (doit pdf)",
     "doit preview",
@@ -263,6 +309,7 @@ ROWS = [
 RATIOS = [
     ("clean build (doit)", "our full doit"),
     ("clean build, three outputs (doit html docx pdf)", "our three outputs"),
+    ("clean build, three outputs, build server", "our three outputs, build server"),
     ("PDF alone (doit pdf)", "our PDF alone"),
 ]
 
@@ -293,11 +340,8 @@ def table(report: dict) -> str:
             for scale in scales:
                 base = scale["results"].get(name, {})
                 ours = scale["results"][row]
-                cells.append(
-                    f"{ours['seconds'] / base['seconds']:.2f} (CPU {ours['cpu'] / base['cpu']:.2f})"
-                    if "seconds" in base
-                    else "–"
-                )
+                cpu = f" (CPU {ours['cpu'] / base['cpu']:.2f})" if "cpu" in ours else ""
+                cells.append(f"{ours['seconds'] / base['seconds']:.2f}{cpu}" if "seconds" in base else "–")
             baseline = name.removeprefix("baseline: ").removesuffix(" (PDF only)")
             lines.append(f"| ratio: {label} / {baseline} | " + " | ".join(cells) + " |")
     lines.append(
@@ -311,7 +355,8 @@ def table(report: dict) -> str:
         f"Machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}; pandoc {m['tools']['pandoc']}, "
         f"typst {m['tools']['typst']}. Median of {report['runs']} runs; memory is the peak resident set "
         "of any one process; CPU is user + system time of all processes of a run (more than wall time "
-        "when doit runs tasks side by side). Load average during the runs: "
+        "when doit runs tasks side by side). The build server's rows give wall time alone: their work is done "
+        "in the server's processes, the others' in processes of their own. Load average during the runs: "
         + ", ".join(f"{_median_load(s):.1f}" for s in scales)
         + ".",
     ]

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every test's project would leave a build server behind (declaration_pipeline/build_server.py):
+# test_build_server.py turns it on where it tests it.
+os.environ["DECLARATION_BUILD_SERVER"] = "0"
 # pyproject.toml installs the build lock into doit's commands.
 PROJECT_FILES = ("dodo.py", "pyproject.toml", "declaration.md", "references.bib", "signatories.yaml")
 

@@ -9,6 +9,10 @@ rebuild, so neither holds the folder while it waits for edits. `clean`,
 `forget`, `ignore` and `reset-dep` change outputs or doit's state: always
 locked. `list`, `help`, `info` and `dumpdb` only read: never locked.
 
+`doit` from the command line, in the project folder, runs in the project's
+build server when one runs (build_server.py), and starts one after it has
+built by itself: the server's process then goes through the same commands.
+
 An unlocked run keeps no doit state: it neither reads nor writes .doit.json,
 which the locked runs it starts or waits beside own (a `doit watch` stopped
 after an hour would otherwise write back the state it read when it started).
@@ -16,6 +20,7 @@ after an hour would otherwise write back the state it read when it started).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import deque
 from pathlib import Path
@@ -28,6 +33,7 @@ from doit.cmd_run import Run
 from doit.control import TaskControl, TaskDispatcher
 from doit.dependency import Dependency, JsonDB
 
+from . import build_server
 from .build_lock import build_lock
 
 
@@ -94,6 +100,21 @@ class LockedRun(_Locked, Run):
     name = "run"
 
     def execute(self, params, args):  # type: ignore[no-untyped-def]
+        if not (build_server.wanted() and _in_the_project_folder(params)):
+            return self._run_here(params, args)
+        root = Path.cwd()
+        code = build_server.forward(root, sys.argv[1:])
+        if code is not None:
+            # This process has done nothing but wait: no doit state to write, nothing to clean up.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        try:
+            return self._run_here(params, args)
+        finally:
+            build_server.start(root)  # for the next `doit`
+
+    def _run_here(self, params, args):  # type: ignore[no-untyped-def]
         _hand_out_long_tasks_first()
         return super().execute(params, args)
 
@@ -103,6 +124,12 @@ class LockedRun(_Locked, Run):
         control = TaskControl(tasks)
         control.process(args or config.get("default_tasks"))
         return any((control.tasks[name].meta or {}).get("build_lock", True) for name in control.selected_tasks)
+
+
+def _in_the_project_folder(params) -> bool:  # type: ignore[no-untyped-def]
+    # The build server serves the dodo.py of the folder `doit` runs in, as `doit` finds it by default.
+    plain = params["dodoFile"] == "dodo.py" and not params["cwdPath"] and not params["seek_file"]
+    return plain and Path("dodo.py").is_file()
 
 
 class LockedClean(_Locked, Clean):

@@ -1,0 +1,171 @@
+"""The build server (declaration_pipeline/build_server.py): a later `doit` runs in it, and only the time tells."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import copy_project, project_environment, run_doit
+
+OUTPUTS = ("declaration.pdf", "declaration.html", "declaration.docx", "declaration.json", "declaration.typ")
+NEW_SIGNATORY = '  - "Served Test Organisation"\n'
+
+
+def served_environment(project: Path) -> dict[str, str]:
+    return {**project_environment(project), "DECLARATION_BUILD_SERVER": "1"}
+
+
+def doit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "doit", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=served_environment(project),
+    )
+
+
+def server(project: Path, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "declaration_pipeline.build_server", command],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=served_environment(project),
+    )
+
+
+def builds_served(project: Path) -> int | None:
+    """How many builds this project's server has run; None when it has none."""
+    found = re.search(r"(\d+) builds served", server(project, "status").stdout)
+    return int(found.group(1)) if found else None
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def add_signatory(project: Path) -> None:
+    path = project / "signatories.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("individuals:", NEW_SIGNATORY + "individuals:", 1))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A built project whose server runs: its first `doit` built it here and started the server."""
+    project = copy_project(tmp_path_factory.mktemp("served") / "project")
+    first = doit(project)
+    assert first.returncode == 0, first.stderr
+    wait_for(lambda: builds_served(project) == 0, "the server to start")
+    yield project
+    server(project, "stop")
+
+
+def test_a_later_doit_builds_in_the_server_and_gives_the_outputs_a_doit_of_its_own_gives(
+    served: Path, tmp_path: Path
+) -> None:
+    before = builds_served(served)
+    assert before is not None
+    add_signatory(served)
+    build = doit(served)
+    assert build.returncode == 0, build.stderr
+    assert builds_served(served) == before + 1
+
+    alone = copy_project(tmp_path / "alone")
+    (alone / "signatories.yaml").write_bytes((served / "signatories.yaml").read_bytes())
+    assert run_doit(alone).returncode == 0  # conftest turns the server off
+    for name in OUTPUTS:
+        assert (served / "build" / name).read_bytes() == (alone / "build" / name).read_bytes(), name
+
+
+def test_problems_and_the_exit_code_come_back_as_from_a_doit_of_its_own(served: Path, tmp_path: Path) -> None:
+    path = served / "signatories.yaml"
+    good = path.read_text(encoding="utf-8")
+    first = re.search(r'^  - "[^"\n]+"\n', good, re.MULTILINE)
+    assert first
+    bad = good.replace("individuals:", first.group(0) + "individuals:", 1)  # an organization listed twice
+    alone = copy_project(tmp_path / "alone")
+    (alone / "signatories.yaml").write_text(bad, encoding="utf-8")
+    before = builds_served(served)
+    pdf = (served / "build" / "declaration.pdf").read_bytes()
+    try:
+        path.write_text(bad, encoding="utf-8")
+        build = doit(served)
+    finally:
+        path.write_text(good, encoding="utf-8")
+    expected = run_doit(alone)
+    assert builds_served(served) == before + 1
+    assert build.returncode == expected.returncode == 1
+    errors = [line for line in build.stderr.splitlines() if ": error: " in line]
+    assert errors == [line for line in expected.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith("signatories.yaml:") and "[signatory-duplicate]" in errors[0]
+    assert (served / "build" / "declaration.pdf").read_bytes() == pdf
+    assert doit(served).returncode == 0
+
+
+def test_ctrl_c_in_the_terminal_stops_the_build_the_server_runs(served: Path) -> None:
+    log = served.parent / "serve.log"
+    before = builds_served(served)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "doit", "serve", "--port", "0"],
+            cwd=served,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group, which the test interrupts as a terminal would
+            env=served_environment(served),
+        )
+    try:
+        wait_for(lambda: "PDF and DOCX updated" in log.read_text() or process.poll() is not None, "the preview")
+        assert process.poll() is None, log.read_text()
+        assert builds_served(served) == before + 1
+        url = re.search(r"http://127\.0\.0\.1:\d+", log.read_text())
+        assert url, log.read_text()
+        with urllib.request.urlopen(url.group(0)) as page:
+            assert page.status == 200
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    # The preview, in the server's process, has stopped too.
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url.group(0), timeout=5)
+    assert "Traceback" not in log.read_text()
+
+
+def test_a_change_to_the_pipeline_stops_the_server_and_the_next_doit_starts_a_new_one(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    assert doit(project).returncode == 0
+    wait_for(lambda: builds_served(project) == 0, "the server to start")
+    module = project / "src" / "declaration_pipeline" / "verify.py"
+    stat = module.stat()
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # as an edit would
+    assert builds_served(project) is None  # a `doit` now would not find the server of the old code
+    add_signatory(project)
+    assert doit(project).returncode == 0  # built here, by the new code
+    wait_for(lambda: builds_served(project) == 0, "a new server")
+    server(project, "stop")
+    assert builds_served(project) is None
+
+
+def test_no_server_is_used_or_started_when_turned_off(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    for switch in ("0", "off"):
+        environment = {**served_environment(project), "DECLARATION_BUILD_SERVER": switch}
+        built = subprocess.run([sys.executable, "-m", "doit"], cwd=project, env=environment, capture_output=True)
+        assert built.returncode == 0
+        time.sleep(1)  # a server, had one been started, would have bound its socket by now
+        assert builds_served(project) is None
