@@ -65,6 +65,11 @@ def answers_kept_in(directory: Path) -> Iterator[None]:
         _answers = previous
 
 
+# A larger allocation area for pandoc's garbage collector than its 4 MB: it collects less often, and
+# reading declaration.md takes 0.12 s instead of 0.155 s. What pandoc writes does not change.
+_RUNTIME_OPTIONS = ("+RTS", "-A16m", "-RTS")
+
+
 def _run(
     args: list[str],
     stdin: bytes,
@@ -86,7 +91,7 @@ def _run(
             return answer
     try:
         completed = subprocess.run(
-            [pandoc_executable(), "--sandbox", *args],
+            [pandoc_executable(), *_RUNTIME_OPTIONS, "--sandbox", *args],
             input=stdin,
             capture_output=True,
             env=env,
