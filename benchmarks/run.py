@@ -340,7 +340,7 @@ def table(report: dict) -> str:
             for scale in scales:
                 base = scale["results"].get(name, {})
                 ours = scale["results"][row]
-                cpu = f" (CPU {ours['cpu'] / base['cpu']:.2f})" if "cpu" in ours else ""
+                cpu = f" (CPU {ours['cpu'] / base['cpu']:.2f})" if "cpu" in ours and "cpu" in base else ""
                 cells.append(f"{ours['seconds'] / base['seconds']:.2f}{cpu}" if "seconds" in base else "–")
             baseline = name.removeprefix("baseline: ").removesuffix(" (PDF only)")
             lines.append(f"| ratio: {label} / {baseline} | " + " | ".join(cells) + " |")

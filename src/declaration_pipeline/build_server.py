@@ -47,10 +47,15 @@ SWITCH = "DECLARATION_BUILD_SERVER"
 IDLE_MINUTES = 15
 _CHECK_EVERY = 2.0  # seconds between looks at the code, the packages and the folder
 _MESSAGE = 1 << 20
-# What a build's tasks import, so that none of them has to (idle_imports.MODULES, and the checks).
+# What a build imports, so that it does not have to (with idle_imports.MODULES).
 PRELOAD = (
     "doit.doit_cmd",
     "doit.cmd_run",
+    "tomllib",  # doit reads pyproject.toml's [tool.doit] with it
+    "multiprocessing.connection",  # and starts its workers with these
+    "multiprocessing.popen_fork",
+    "multiprocessing.queues",
+    "multiprocessing.synchronize",
     "declaration_pipeline.doit_commands",
     "declaration_pipeline.checks.signatories",
     "declaration_pipeline.checks.bibliography",

@@ -183,23 +183,26 @@ def near_duplicate_pairs(
     stats = NearDuplicateStats()
     pairs: set[tuple[int, int]] = set()
     for index, name_words in enumerate(words):
-        connecting: set[str] | None = None  # worked out only for a name with a short word to drop
+        connecting: set[str] | None = None  # worked out only for a name found again without one of its words
         for position, word in enumerate(name_words):
             others = close_words.get(word, ())
             droppable = len(name_words) > 2 and len(word) <= EXTRA_WORD_LETTERS
-            if droppable and connecting is None:
-                connecting = _lower_case_words(signatories[index].name)
-            droppable = droppable and word in (connecting or ())
             if not (others or droppable):
                 continue  # most words of most names: nothing to look up
             before, after = name_words[:position], name_words[position + 1 :]
-            variants = [" ".join(before + [other] + after) for other in others]
-            if droppable:
-                variants.append(" ".join(before + after))
-            for variant in variants:
+            matches: list[int] = []
+            for other in others:
                 stats.lookups += 1
-                for other_index in by_key.get(variant, ()):
-                    pairs.add((min(index, other_index), max(index, other_index)))
+                matches += by_key.get(" ".join(before + [other] + after), ())
+            if droppable:
+                stats.lookups += 1
+                without = by_key.get(" ".join(before + after), ())
+                if without:  # only then: was the word written in lower case ("of", "de")?
+                    if connecting is None:
+                        connecting = _lower_case_words(signatories[index].name)
+                    if word in connecting:
+                        matches += without
+            pairs.update((min(index, other_index), max(index, other_index)) for other_index in matches)
     for same_name in by_key.values():  # distinct only by affiliation or country
         pairs.update(
             (first, second)
