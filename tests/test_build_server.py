@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, project_environment, run_doit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from synthetic import signatories_yaml  # noqa: E402
+
 OUTPUTS = ("declaration.pdf", "declaration.html", "declaration.docx", "declaration.json", "declaration.typ")
 NEW_SIGNATORY = '  - "Served Test Organisation"\n'
 
@@ -144,6 +147,55 @@ def test_ctrl_c_in_the_terminal_stops_the_build_the_server_runs(served: Path) ->
     with pytest.raises(OSError):
         urllib.request.urlopen(url.group(0), timeout=5)
     assert "Traceback" not in log.read_text()
+
+
+def processes_in(folder: Path) -> set[int]:
+    """The processes working in `folder` (their current directory)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == folder:
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_ctrl_c_during_a_build_in_the_server_stops_all_of_it_and_keeps_the_last_outputs(served: Path) -> None:
+    outputs = {name: (served / "build" / name).read_bytes() for name in OUTPUTS}
+    path = served / "signatories.yaml"
+    good = path.read_text(encoding="utf-8")
+    idle = processes_in(served)  # the server itself
+    before = builds_served(served)
+    path.write_text(signatories_yaml(20_000), encoding="utf-8")  # the PDF then takes seconds
+    try:
+        build = subprocess.Popen(
+            [sys.executable, "-m", "doit"],
+            cwd=served,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env=served_environment(served),
+        )
+        assert build.stdout is not None
+        for line in build.stdout:
+            if line.startswith(".  pdf"):
+                break
+        time.sleep(0.5)
+        assert builds_served(served) == before + 1
+        assert processes_in(served) - idle - {build.pid}  # the server's build, with its workers and tools
+        os.killpg(build.pid, signal.SIGINT)  # Ctrl-C in its terminal
+        build.communicate(timeout=60)
+        assert build.returncode != 0
+        wait_for(lambda: processes_in(served) <= idle, "the build's processes to end", seconds=30)
+    finally:
+        path.write_text(good, encoding="utf-8")
+    # The writers that had finished replaced their outputs whole; the PDF, interrupted, is the last good one.
+    for name in ("declaration.pdf", "declaration.typ"):
+        assert (served / "build" / name).read_bytes() == outputs[name], name
+    assert doit(served).returncode == 0
 
 
 def test_a_change_to_the_pipeline_stops_the_server_and_the_next_doit_starts_a_new_one(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def _connect(root: Path) -> socket.socket | None:
 def forward(root: Path, arguments: list[str]) -> int | None:
     """Run this doit command in `root`'s build server and return its exit code; None if no server ran it.
 
-    Ctrl-C (SIGINT), SIGTERM and SIGHUP sent to this process are passed on to the build's.
+    Ctrl-C (SIGINT), SIGTERM and SIGHUP sent to this process are passed on to the build's process group.
     """
     connection = _connect(root)
     if connection is None:
@@ -147,9 +147,9 @@ def forward(root: Path, arguments: list[str]) -> int | None:
 
     def pass_on(number: int, frame: object) -> None:
         build["signal"] = number
-        if "pid" in build:
+        if "pid" in build:  # to its process group, as a terminal sends Ctrl-C to doit, its workers and tools
             with contextlib.suppress(OSError):
-                os.kill(build["pid"], number)
+                os.killpg(build["pid"], number)
 
     handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {number: signal.signal(number, pass_on) for number in handled}
@@ -302,6 +302,7 @@ def _build(connection: socket.socket, request: dict, descriptors: list[int]) -> 
     _serving = True
     code = 3
     try:
+        os.setpgid(0, 0)  # a process group of its own, with doit's workers and the tools they run
         connection.send(f"pid {os.getpid()}".encode())
         for number, descriptor in enumerate(descriptors):
             os.dup2(descriptor, number)
