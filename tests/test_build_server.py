@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ def doit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=served_environment(project),
+        timeout=300,  # a server that holds the build up fails the test instead of hanging it
     )
 
 
@@ -188,7 +190,7 @@ def test_ctrl_c_during_a_build_in_the_server_stops_all_of_it_and_keeps_the_last_
         assert processes_in(served) - idle - {build.pid}  # the server's build, with its workers and tools
         os.killpg(build.pid, signal.SIGINT)  # Ctrl-C in its terminal
         build.communicate(timeout=60)
-        assert build.returncode != 0
+        assert build.returncode == -signal.SIGINT  # it ended by Ctrl-C, as a doit of its own does
         wait_for(lambda: processes_in(served) <= idle, "the build's processes to end", seconds=30)
     finally:
         path.write_text(good, encoding="utf-8")
@@ -198,26 +200,104 @@ def test_ctrl_c_during_a_build_in_the_server_stops_all_of_it_and_keeps_the_last_
     assert doit(served).returncode == 0
 
 
+def server_pid(project: Path) -> int | None:
+    found = re.search(r"build server (\d+)", server(project, "status").stdout)
+    return int(found.group(1)) if found else None
+
+
+def ended(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def test_a_change_to_the_pipeline_stops_the_server_and_the_next_doit_starts_a_new_one(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
-    assert doit(project).returncode == 0
-    wait_for(lambda: builds_served(project) == 0, "the server to start")
-    module = project / "src" / "declaration_pipeline" / "verify.py"
-    stat = module.stat()
-    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # as an edit would
-    assert builds_served(project) is None  # a `doit` now would not find the server of the old code
-    add_signatory(project)
-    assert doit(project).returncode == 0  # built here, by the new code
-    wait_for(lambda: builds_served(project) == 0, "a new server")
-    server(project, "stop")
+    try:
+        assert doit(project).returncode == 0
+        wait_for(lambda: builds_served(project) == 0, "the server to start")
+        old = server_pid(project)
+        assert old is not None
+        module = project / "src" / "declaration_pipeline" / "verify.py"
+        module.write_text(module.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # an edit
+        wait_for(lambda: ended(old), "the server of the old code to stop", seconds=30)
+        add_signatory(project)
+        assert doit(project).returncode == 0  # built by itself, by the new code
+        wait_for(lambda: builds_served(project) == 0, "a new server")
+        assert server_pid(project) != old
+    finally:
+        server(project, "stop")
     assert builds_served(project) is None
 
 
-def test_no_server_is_used_or_started_when_turned_off(tmp_path: Path) -> None:
+def test_no_server_is_used_or_started_when_turned_off_or_in_ci(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
-    for switch in ("0", "off"):
-        environment = {**served_environment(project), "DECLARATION_BUILD_SERVER": switch}
+    for switch in ({"DECLARATION_BUILD_SERVER": "0"}, {"DECLARATION_BUILD_SERVER": "off"}, {"CI": "true"}):
+        environment = {**served_environment(project), **switch}
+        if "CI" in switch:
+            del environment["DECLARATION_BUILD_SERVER"]
         built = subprocess.run([sys.executable, "-m", "doit"], cwd=project, env=environment, capture_output=True)
         assert built.returncode == 0
-        time.sleep(1)  # a server, had one been started, would have bound its socket by now
+        # A server, had one been started, would be running in the folder by now: doit starts it before it ends.
+        assert processes_in(project) == set(), switch
         assert builds_served(project) is None
+
+
+def test_a_doit_started_inside_a_locked_build_builds_in_its_own_process(served: Path) -> None:
+    """Forwarded to the server, it would wait for the lock of the build that started it, for ever."""
+    before = builds_served(served)
+    environment = {**served_environment(served), "DECLARATION_BUILD_LOCK": f"{os.getpid()} {served}/build/.lock"}
+    built = subprocess.run(
+        [sys.executable, "-m", "doit", "list"], cwd=served, env=environment, capture_output=True, timeout=120
+    )
+    assert built.returncode == 0
+    assert builds_served(served) == before
+
+
+def connect_as_doit_would(project: Path, monkeypatch: pytest.MonkeyPatch) -> socket.socket | None:
+    """build_server._connect from this process, seen as the project's own `doit` (its package and path)."""
+    from declaration_pipeline import build_server
+
+    with monkeypatch.context() as patched:
+        patched.setenv("PYTHONPATH", served_environment(project)["PYTHONPATH"])
+        patched.setattr(build_server, "_PACKAGE", project / "src" / "declaration_pipeline")
+        return build_server._connect(project)
+
+
+def test_a_server_of_another_user_is_never_used(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from declaration_pipeline import build_server
+
+    connection = connect_as_doit_would(served, monkeypatch)
+    assert connection is not None  # this user's server, found
+    connection.close()
+    another = os.getuid() + 1
+    monkeypatch.setattr(build_server.os, "getuid", lambda: another)
+    assert connect_as_doit_would(served, monkeypatch) is None
+
+
+def test_the_server_imports_every_module_it_names(tmp_path: Path) -> None:
+    """Its imports never fail a build (a build imports what it needs itself): a wrong name would go unseen."""
+    code = (
+        "import sys\n"
+        "from declaration_pipeline import build_server, checks, idle_imports\n"
+        "build_server._warm_up()\n"
+        "import pkgutil\n"
+        "named = [*build_server.PRELOAD, *idle_imports.MODULES]\n"
+        "named += [f'declaration_pipeline.checks.{m.name}' for m in pkgutil.iter_modules(checks.__path__)]\n"
+        "missing = [name for name in named if name not in sys.modules]\n"
+        "assert len(named) > 20 and not missing, missing\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
+
+
+def test_a_connection_that_says_nothing_holds_up_no_build(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = builds_served(served)
+    silent = connect_as_doit_would(served, monkeypatch)
+    assert silent is not None and before is not None
+    try:
+        assert doit(served, "check").returncode == 0
+    finally:
+        silent.close()
+    assert builds_served(served) == before + 1

@@ -115,11 +115,22 @@ def _ancestors() -> set[int]:
     return found
 
 
+_described_as: list[str] | None = None  # the command line this process runs for, if not its own
+
+
+def describe_this_process_as(arguments: list[str]) -> None:
+    """Name another command line as this process's in the lock (the build server's build: its `doit`'s)."""
+    global _described_as
+    _described_as = arguments
+
+
 def _command_line() -> str:
-    try:
-        arguments = Path("/proc/self/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
-    except OSError:
-        arguments = [sys.executable, *sys.argv]
+    arguments = _described_as
+    if arguments is None:
+        try:
+            arguments = Path("/proc/self/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
+        except OSError:
+            arguments = [sys.executable, *sys.argv]
     if not arguments:
         return ""
     return shlex.join([Path(arguments[0]).name, *arguments[1:]])[:200]

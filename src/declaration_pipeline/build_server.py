@@ -4,20 +4,22 @@ A small build spends most of its time starting: Python, doit, then in each
 worker the pipeline, PyYAML, pybtex, lxml, pikepdf and PDFium (0.3-0.5 s of the
 0.9 s that one changed signatory took). Like Gradle's daemon or Bazel's server,
 the first `doit` in a project builds as before and then starts a server in the
-background; every later `doit` (the command line, for this project's dodo.py in
-the folder where it is run) hands its arguments, folder, environment and
-terminal (its stdin, stdout and stderr themselves, passed over the socket) to
-the server, which forks a process that runs doit exactly as the command would.
-That process takes the build lock, prints to the terminal, and answers with
-doit's exit code; Ctrl-C in the terminal interrupts it.
+background; every later `doit` run command (from the command line, for this
+project's dodo.py in the folder where it is run) hands its arguments, folder,
+environment, umask and terminal (its stdin, stdout and stderr themselves,
+passed over the socket) to the server, which forks a process that runs doit
+as the command would. That process takes the build lock, prints to the
+terminal and answers with doit's exit code. The signals that stop a build go
+to its process group, as a terminal sends them to doit and its workers; it
+stops when its `doit` goes away.
 
 The server stops after IDLE_MINUTES without a build, as soon as the pipeline's
-code or the installed packages change (it would run old code; the next `doit`
-runs in a process of its own and starts a new server), and when its project
-folder is removed. Each project, with each Python, has its own server, on an
-abstract Unix socket named after them (Linux; elsewhere `doit` never uses one),
-and it serves only its own user. `DECLARATION_BUILD_SERVER=0` turns it off; so
-does a CI environment (`CI` set), where each build is the only one.
+code, the installed packages or the interpreter's settings change (it would
+run old code; the next `doit` builds by itself and starts a new server), and
+when its project folder is removed. Each project, with each Python, has its
+own server, on an abstract Unix socket named after them (Linux; elsewhere
+`doit` never uses one), and it serves only its own user. `DECLARATION_BUILD_SERVER=0`
+turns it off; so does a CI environment (`CI` set), where each build is the only one.
 `python -m declaration_pipeline.build_server status|stop` shows or stops this
 folder's server.
 """
@@ -28,26 +30,29 @@ import contextlib
 import gc
 import hashlib
 import importlib
-import io
 import json
 import os
+import pkgutil
+import select
 import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
 
+from . import build_lock
 from .build_lock import HOLDER_ENVIRONMENT
 
 SWITCH = "DECLARATION_BUILD_SERVER"
 IDLE_MINUTES = 15
 _CHECK_EVERY = 2.0  # seconds between looks at the code, the packages and the folder
 _MESSAGE = 1 << 20
-# What a build imports, so that it does not have to (with idle_imports.MODULES).
+# What a build imports, so that it does not have to: these, every check, and idle_imports.MODULES.
 PRELOAD = (
     "doit.doit_cmd",
     "doit.cmd_run",
@@ -57,18 +62,11 @@ PRELOAD = (
     "multiprocessing.queues",
     "multiprocessing.synchronize",
     "declaration_pipeline.doit_commands",
-    "declaration_pipeline.checks.signatories",
-    "declaration_pipeline.checks.bibliography",
-    "declaration_pipeline.checks.citations",
-    "declaration_pipeline.checks.footnotes",
-    "declaration_pipeline.checks.front_matter",
-    "declaration_pipeline.checks.headings",
-    "declaration_pipeline.checks.markdown_text",
-    "declaration_pipeline.checks.printable",
-    "declaration_pipeline.checks.resources",
     "declaration_pipeline.sources",
     "declaration_pipeline.idle_imports",
 )
+# The signals a terminal or `timeout` sends to stop a build: passed on to the build in the server.
+_STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 _serving = False  # true in a process the server forked to run a build
 # The package this `doit` imported its commands from, and so the one its builds use (dodo.py's
@@ -95,17 +93,19 @@ def _run_from_the_command_line() -> bool:
 
 
 def _fingerprint(root: Path) -> str:
-    """What the server's imported code depends on: this Python, the pipeline's files, the installed packages."""
-    parts = [sys.executable, str(root), os.environ.get("PYTHONPATH", "")]
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        stat = path.stat()
-        parts.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
+    """What the server's imported code and its interpreter depend on: this Python and how it was started,
+    the pipeline's files, the installed packages."""
+    python = sorted(f"{key}={value}" for key, value in os.environ.items() if key.startswith("PYTHON"))
+    python += [os.path.abspath(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    digest = hashlib.sha256("\0".join([sys.executable, str(root), repr(sys.flags), *python]).encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):  # by content: an edit copied with its old time counts too
+        digest.update(f"{path}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
     # pip install and uninstall add and remove entries in these folders, and so change their times.
     for entry in sys.path:
         if entry.endswith(("site-packages", "dist-packages")):
             with contextlib.suppress(OSError):
-                parts.append(f"{entry} {os.stat(entry).st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+                digest.update(f"{entry} {os.stat(entry).st_mtime_ns}\0".encode())
+    return digest.hexdigest()
 
 
 def _address(fingerprint: str) -> bytes:
@@ -125,59 +125,100 @@ def _connect(root: Path) -> socket.socket | None:
     return None
 
 
+class _GaveUp(Exception):
+    """A signal to stop came before the server had started the build: it will not be started."""
+
+
 def forward(root: Path, arguments: list[str]) -> int | None:
     """Run this doit command in `root`'s build server and return its exit code; None if no server ran it.
 
-    Ctrl-C (SIGINT), SIGTERM and SIGHUP sent to this process are passed on to the build's process group.
+    A signal to stop (Ctrl-C's SIGINT, SIGTERM, SIGHUP, SIGQUIT) that this process does not ignore is
+    passed on to the build's process group, as a terminal passes it to a doit and its workers. If the
+    build ends by a signal, so does this process.
     """
     connection = _connect(root)
     if connection is None:
         return None
     umask = os.umask(0)
     os.umask(umask)
+    ignored = [number for number in _STOPPING if signal.getsignal(number) is signal.SIG_IGN]
     request = {
         "run": arguments,
         "argv0": sys.argv[0],
+        "command": _command_line(),
         "cwd": os.getcwd(),
         "env": dict(os.environ),
         "umask": umask,
+        "ignored": ignored,
         "streams": [[stream.encoding, stream.errors] for stream in (sys.stdout, sys.stderr)],
     }
     build: dict[str, int] = {}  # "pid" once the server has started the build, "signal" once one was passed on
 
     def pass_on(number: int, frame: object) -> None:
         build["signal"] = number
-        if "pid" in build:  # to its process group, as a terminal sends Ctrl-C to doit, its workers and tools
-            with contextlib.suppress(OSError):
-                os.killpg(build["pid"], number)
+        if "pid" not in build:
+            raise _GaveUp
+        with contextlib.suppress(OSError):
+            os.killpg(build["pid"], number)
 
-    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {number: signal.signal(number, pass_on) for number in handled}
+    previous = {number: signal.signal(number, pass_on) for number in _STOPPING if number not in ignored}
     try:
         with connection:
             sys.stdout.flush()
             sys.stderr.flush()
             socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
-            while True:
-                answer = connection.recv(_MESSAGE)
-                if answer.startswith(b"pid "):
-                    build["pid"] = int(answer.split()[1])
-                    if "signal" in build:  # sent while the server was starting the build
-                        pass_on(build["signal"], None)
-                elif answer.startswith(b"exit "):
-                    return int(answer.split()[1])
-                elif "signal" in build:
-                    return 128 + build["signal"]
-                elif "pid" not in build:
-                    return None  # the server is stopping (its code changed): build here
-                else:
-                    print(f"the build server's process {build['pid']} ended before the build did", file=sys.stderr)
-                    return 2
+            answer = _answer_to(connection, build)
+    except _GaveUp:
+        answer = f"signal {build['signal']}"
     except OSError:
-        return None if "pid" not in build else 2
+        answer = None if "pid" not in build else "ended"
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+    if answer is None:
+        return None  # no server ran it (one that is stopping, its code changed): build here
+    if answer.startswith("exit "):
+        return int(answer.split()[1])
+    number = int(answer.split()[1]) if answer.startswith("signal ") else build.get("signal")
+    if number is not None:  # end as a doit of its own would have: by that signal
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+        return 128 + number
+    print(f"the build server's process {build['pid']} ended before the build did", file=sys.stderr)
+    return 2
+
+
+def _answer_to(connection: socket.socket, build: dict[str, int]) -> str | None:
+    """Wait for the build's last word: "exit N", "signal N", or "ended" if its process ended without one."""
+    started = connection.recv(_MESSAGE).decode()
+    if not started.startswith("pid "):
+        return None
+    build["pid"] = int(started.split()[1])
+    # Its workers hold copies of this connection: watch the process itself, not only the socket.
+    try:
+        process = os.pidfd_open(build["pid"])
+    except OSError:  # already ended
+        return connection.recv(_MESSAGE).decode() or "ended"
+    try:
+        while True:
+            ready, _, _ = select.select([connection, process], [], [])
+            if connection in ready:
+                answer = connection.recv(_MESSAGE).decode()
+                return answer or "ended"
+            connection.setblocking(False)
+            try:
+                return connection.recv(_MESSAGE).decode() or "ended"
+            except BlockingIOError:
+                return "ended"
+    finally:
+        os.close(process)
+
+
+def _command_line() -> list[str]:
+    try:
+        return Path("/proc/self/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
+    except OSError:
+        return [sys.executable, *sys.argv]
 
 
 def start(root: Path) -> None:
@@ -188,7 +229,8 @@ def start(root: Path) -> None:
     )
     with contextlib.suppress(OSError):
         subprocess.Popen(
-            [sys.executable, "-c", code],
+            # With this interpreter's -X, -W and -O flags, which its fingerprint counts.
+            [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code],  # type: ignore[attr-defined]
             cwd=root,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -238,7 +280,9 @@ def _answer(connection: socket.socket, listener: socket.socket, state: dict, fin
     """Answer one connection: a build (forked), a status, or a stop."""
     if _peer_uid(connection) != os.getuid():
         return "refused"
+    connection.settimeout(_CHECK_EVERY)  # one that connects and says nothing holds up no other
     message, descriptors, _, _ = socket.recv_fds(connection, _MESSAGE, 3)
+    connection.settimeout(None)
     try:
         try:
             request = json.loads(message)
@@ -262,12 +306,12 @@ def _answer(connection: socket.socket, listener: socket.socket, state: dict, fin
 
 def _warm_up() -> None:
     """Do once here what every build would do first: import, and find doit's plugins."""
-    for name in PRELOAD:
-        importlib.import_module(name)
-    from . import idle_imports
+    from . import checks, idle_imports
 
-    for name in idle_imports.MODULES:
-        importlib.import_module(name)
+    found_checks = [f"{checks.__name__}.{module.name}" for module in pkgutil.iter_modules(checks.__path__)]
+    for name in (*PRELOAD, *found_checks, *idle_imports.MODULES):
+        with contextlib.suppress(Exception):  # a build that needs it imports it again, and reports what is wrong
+            importlib.import_module(name)
     # doit looks for plugins among the installed packages' entry points three times a run (0.02 s).
     # They cannot change under this server: installing or removing a package stops it.
     import functools
@@ -300,9 +344,13 @@ def _build(connection: socket.socket, request: dict, descriptors: list[int]) -> 
     """In the forked process: become the `doit` that asked, run it, answer with its exit code."""
     global _serving
     _serving = True
-    code = 3
+    answer = "exit 3"
     try:
         os.setpgid(0, 0)  # a process group of its own, with doit's workers and the tools they run
+        for number in _STOPPING:  # as in the `doit` that asked, not in whichever started the server
+            ignored = number in request["ignored"]
+            default = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+            signal.signal(number, signal.SIG_IGN if ignored else default)
         connection.send(f"pid {os.getpid()}".encode())
         for number, descriptor in enumerate(descriptors):
             os.dup2(descriptor, number)
@@ -314,26 +362,40 @@ def _build(connection: socket.socket, request: dict, descriptors: list[int]) -> 
         tempfile.tempdir = None  # found again from this environment's TMPDIR
         os.umask(request["umask"])
         sys.argv = [request["argv0"], *request["run"]]
-        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+        build_lock.describe_this_process_as(request["command"])
         (out_encoding, out_errors), (err_encoding, err_errors) = request["streams"]
-        sys.stdout = io.TextIOWrapper(
-            io.FileIO(1, "w", closefd=False), out_encoding, out_errors, line_buffering=os.isatty(1)
-        )
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), err_encoding, err_errors, line_buffering=True)
+        sys.stdin = open(0, encoding=out_encoding, closefd=False)  # noqa: SIM115 (the process's own, never closed)
+        sys.stdout = open(1, "w", 1 if os.isatty(1) else -1, out_encoding, out_errors, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", 1, err_encoding, err_errors, closefd=False)  # noqa: SIM115
         sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+        # The `doit` that asked went away (killed, or its terminal closed): stop, as its terminal would stop it.
+        threading.Thread(target=_stop_without, args=(connection,), daemon=True).start()
         from doit.doit_cmd import DoitMain
 
-        code = DoitMain().run(request["run"])
+        answer = f"exit {DoitMain().run(request['run'])}"
     except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else 1
+        if exit.code is None or isinstance(exit.code, int):
+            answer = f"exit {exit.code or 0}"
+        else:
+            print(exit.code, file=sys.stderr)
+            answer = "exit 1"
+    except KeyboardInterrupt:  # Ctrl-C, passed on: shown and ended as a doit of its own would
+        traceback.print_exc()
+        answer = f"signal {signal.SIGINT.value}"
     except BaseException:  # a fault of the server's, not the build's: say so in full
         traceback.print_exc()
     finally:
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
             sys.stderr.flush()
-            connection.send(f"exit {code}".encode())
+            connection.send(answer.encode())
         os._exit(0)
+
+
+def _stop_without(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        connection.recv(1)  # the `doit` that asked sends nothing more: this returns when it has gone
+    os.killpg(0, signal.SIGHUP)
 
 
 def _ask(root: Path, request: dict) -> dict | None:
