@@ -93,6 +93,35 @@ def _action(name: str, args: list, kwargs: dict | None = None):
     return (run_stage, [name, *args], kwargs or {})
 
 
+class targets_as_left:
+    """Up to date only while the task's targets are as its last success left them.
+
+    doit saves its state when a run ends: a build killed after a task rewrote its
+    target (checked-signatories.pickle from a new list, say) leaves the state of the
+    run before. Had the source then been put back, doit would find it unchanged,
+    keep the rewritten target and build the outputs from it. This check reruns
+    such a task instead (doit's own config_changed keeps its value the same way).
+    """
+
+    def configure_task(self, task) -> None:
+        task.value_savers.append(lambda: {"targets-left": _as_left(task.targets)})
+
+    def __call__(self, task, values) -> bool:
+        return values.get("targets-left") == _as_left(task.targets)
+
+
+def _as_left(targets: list[str]) -> dict[str, list[int] | None]:
+    found: dict[str, list[int] | None] = {}
+    for target in targets:
+        try:
+            status = os.stat(target)
+        except OSError:
+            found[target] = None
+        else:
+            found[target] = [status.st_size, status.st_mtime_ns]
+    return found
+
+
 def task_sources():
     """Load and check each part of the sources, keeping what was found for `check` to print."""
     for part, files in PARTS.items():
@@ -105,7 +134,7 @@ def task_sources():
             "targets": [CHECKED[part]],
             "clean": [clean_targets] + ([(_remove_tree, [PANDOC_ANSWERS])] if answers else []),
             # The printability check asks Typst with the fonts.
-            "uptodate": [config_changed(TOOLS_AND_FONTS)],
+            "uptodate": [config_changed(TOOLS_AND_FONTS), targets_as_left()],
         }
 
 
@@ -139,7 +168,7 @@ def task_assemble():
         "file_dep": list(CHECKED.values()) + CODE,
         "task_dep": ["check"],  # which fails on an error in the sources
         "targets": [DOCUMENT],
-        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "uptodate": [config_changed(TOOL_VERSIONS), targets_as_left()],
         "clean": True,
     }
 
@@ -153,7 +182,7 @@ def _render_task(fmt: str, doc: str):
         ],
         "file_dep": [DOCUMENT] + TEMPLATE[fmt] + CODE,
         "targets": [OUTPUTS[fmt], *extra_targets],
-        "uptodate": [config_changed(TOOLS_AND_FONTS if fmt == "pdf" else TOOL_VERSIONS)],
+        "uptodate": [config_changed(TOOLS_AND_FONTS if fmt == "pdf" else TOOL_VERSIONS), targets_as_left()],
         "clean": True,
         # The longest of the three (and of the verifications): a worker takes it first.
         "meta": {"long": fmt == "pdf"},
@@ -213,7 +242,7 @@ def task_manifest():
         # The verifications themselves, not their group: one hand-over less before the last task.
         "task_dep": [f"verify:{fmt}" for fmt in OUTPUTS],
         "targets": [MANIFEST],
-        "uptodate": [config_changed(TOOL_VERSIONS)],
+        "uptodate": [config_changed(TOOL_VERSIONS), targets_as_left()],
         "clean": True,
     }
 

@@ -164,40 +164,69 @@ def processes_in(folder: Path) -> set[int]:
     return found
 
 
-def test_ctrl_c_during_a_build_in_the_server_stops_all_of_it_and_keeps_the_last_outputs(served: Path) -> None:
+def start_a_long_build(project: Path, **popen: object) -> subprocess.Popen[str]:
+    """A `doit` in the server, two seconds into a build of 20,000 signatories (whose PDF alone takes seconds)."""
+    idle = processes_in(project)
+    (project / "signatories.yaml").write_text(signatories_yaml(20_000), encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, "-m", "doit"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group, which the tests signal as a terminal would
+        env=served_environment(project),
+        **popen,  # type: ignore[call-overload]
+    )
+    wait_for(lambda: len(processes_in(project) - idle - {build.pid}) >= 2, "the build and its workers")
+    time.sleep(2)
+    return build
+
+
+@pytest.mark.parametrize(
+    ("stop", "signal_number"),
+    [
+        ("Ctrl-C in its terminal", signal.SIGINT),
+        ("timeout or kill", signal.SIGTERM),
+        ("the doit killed outright", signal.SIGKILL),
+    ],
+)
+def test_stopping_a_doit_during_a_build_in_the_server_stops_all_of_it_and_keeps_the_last_outputs(
+    served: Path, stop: str, signal_number: int
+) -> None:
     outputs = {name: (served / "build" / name).read_bytes() for name in OUTPUTS}
-    path = served / "signatories.yaml"
-    good = path.read_text(encoding="utf-8")
+    good = (served / "signatories.yaml").read_text(encoding="utf-8")
     idle = processes_in(served)  # the server itself
     before = builds_served(served)
-    path.write_text(signatories_yaml(20_000), encoding="utf-8")  # the PDF then takes seconds
     try:
-        build = subprocess.Popen(
-            [sys.executable, "-m", "doit"],
-            cwd=served,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            env=served_environment(served),
-        )
-        assert build.stdout is not None
-        for line in build.stdout:
-            if line.startswith(".  pdf"):
-                break
-        time.sleep(0.5)
+        build = start_a_long_build(served)
         assert builds_served(served) == before + 1
         assert processes_in(served) - idle - {build.pid}  # the server's build, with its workers and tools
-        os.killpg(build.pid, signal.SIGINT)  # Ctrl-C in its terminal
+        os.killpg(build.pid, signal_number)
         build.communicate(timeout=60)
-        assert build.returncode == -signal.SIGINT  # it ended by Ctrl-C, as a doit of its own does
+        assert build.returncode == -signal_number  # it ended by that signal, as a doit of its own does
+        # SIGKILL is not passed on: the build stops because its doit has gone.
         wait_for(lambda: processes_in(served) <= idle, "the build's processes to end", seconds=30)
     finally:
-        path.write_text(good, encoding="utf-8")
+        (served / "signatories.yaml").write_text(good, encoding="utf-8")
     # The writers that had finished replaced their outputs whole; the PDF, interrupted, is the last good one.
     for name in ("declaration.pdf", "declaration.typ"):
         assert (served / "build" / name).read_bytes() == outputs[name], name
     assert doit(served).returncode == 0
+
+
+def test_a_signal_the_doit_ignores_does_not_stop_its_build_in_the_server(served: Path) -> None:
+    """As for a doit of its own started with Ctrl-C ignored (a background job of a script, nohup for SIGHUP)."""
+    good = (served / "signatories.yaml").read_text(encoding="utf-8")
+    pdf = (served / "build" / "declaration.pdf").read_bytes()
+    try:
+        build = start_a_long_build(served, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        os.killpg(build.pid, signal.SIGINT)
+        build.communicate(timeout=300)
+        assert build.returncode == 0
+        assert (served / "build" / "declaration.pdf").read_bytes() != pdf  # the 20,000 names, built
+    finally:
+        (served / "signatories.yaml").write_text(good, encoding="utf-8")
+        assert doit(served).returncode == 0
 
 
 def server_pid(project: Path) -> int | None:
@@ -220,8 +249,13 @@ def test_a_change_to_the_pipeline_stops_the_server_and_the_next_doit_starts_a_ne
         wait_for(lambda: builds_served(project) == 0, "the server to start")
         old = server_pid(project)
         assert old is not None
+        # An edit of the same size, copied with the old file's time (cp -p, rsync -t): its content counts.
         module = project / "src" / "declaration_pipeline" / "verify.py"
-        module.write_text(module.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # an edit
+        stat, text = module.stat(), module.read_text(encoding="utf-8")
+        first = text.index('"""') + 3
+        module.write_text(text[:first] + text[first].swapcase() + text[first + 1 :], encoding="utf-8")
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert module.stat().st_size == stat.st_size
         wait_for(lambda: ended(old), "the server of the old code to stop", seconds=30)
         add_signatory(project)
         assert doit(project).returncode == 0  # built by itself, by the new code

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import copy_project, run_doit
+from conftest import copy_project, project_environment, run_doit
 from pypdf import PdfReader
 
 from declaration_pipeline.checks import check_sources
@@ -104,3 +104,35 @@ def test_taking_the_build_lock_removes_what_dead_builds_left_and_only_that(tmp_p
         partial.write_bytes(b"half")
     with build_lock(tmp_path):
         assert not left.exists() and not left_below.exists() and running.exists()
+
+
+def test_a_build_killed_after_it_rewrote_a_checked_file_then_the_source_put_back_builds_from_the_source(
+    tmp_path: Path,
+) -> None:
+    """doit saves its state when a run ends: the killed run's checked list must not outlive it."""
+    project = copy_project(tmp_path / "project")
+    assert run_doit(project).returncode == 0
+    good = (project / "signatories.yaml").read_bytes()
+    checked = project / "build" / "checked-signatories.pickle"
+    before = checked.stat().st_mtime_ns
+    (project / "signatories.yaml").write_text(signatories_yaml(20_000), encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, "-m", "doit"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=project_environment(project),
+    )
+    deadline = time.monotonic() + 120
+    while checked.stat().st_mtime_ns == before and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait()
+    (project / "signatories.yaml").write_bytes(good)
+
+    assert run_doit(project).returncode == 0
+    fresh = copy_project(tmp_path / "fresh")
+    assert run_doit(fresh).returncode == 0
+    for name in ("declaration.json", "declaration.pdf", "declaration.html", "declaration.docx"):
+        assert (project / "build" / name).read_bytes() == (fresh / "build" / name).read_bytes(), name

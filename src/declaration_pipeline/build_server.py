@@ -30,6 +30,7 @@ import contextlib
 import gc
 import hashlib
 import importlib
+import io
 import json
 import os
 import pkgutil
@@ -97,7 +98,8 @@ def _fingerprint(root: Path) -> str:
     the pipeline's files, the installed packages."""
     python = sorted(f"{key}={value}" for key, value in os.environ.items() if key.startswith("PYTHON"))
     python += [os.path.abspath(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
-    digest = hashlib.sha256("\0".join([sys.executable, str(root), repr(sys.flags), *python]).encode())
+    interpreter = [sys.executable, repr(sys.flags), repr(sys.warnoptions), repr(sorted(sys._xoptions.items()))]
+    digest = hashlib.sha256("\0".join([*interpreter, str(root), *python]).encode())
     for path in sorted(_PACKAGE.rglob("*.py")):  # by content: an edit copied with its old time counts too
         digest.update(f"{path}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
     # pip install and uninstall add and remove entries in these folders, and so change their times.
@@ -125,10 +127,6 @@ def _connect(root: Path) -> socket.socket | None:
     return None
 
 
-class _GaveUp(Exception):
-    """A signal to stop came before the server had started the build: it will not be started."""
-
-
 def forward(root: Path, arguments: list[str]) -> int | None:
     """Run this doit command in `root`'s build server and return its exit code; None if no server ran it.
 
@@ -151,35 +149,34 @@ def forward(root: Path, arguments: list[str]) -> int | None:
         "umask": umask,
         "ignored": ignored,
         "streams": [[stream.encoding, stream.errors] for stream in (sys.stdout, sys.stderr)],
+        "unbuffered": bool(getattr(sys.stdout, "write_through", False)),
     }
-    build: dict[str, int] = {}  # "pid" once the server has started the build, "signal" once one was passed on
+    build: dict[str, int] = {}  # "pid" once the server has started the build, "signal" once one came
 
-    def pass_on(number: int, frame: object) -> None:
+    def pass_on(number: int, frame: object) -> None:  # never raises: it may run anywhere below
         build["signal"] = number
-        if "pid" not in build:
-            raise _GaveUp
-        with contextlib.suppress(OSError):
-            os.killpg(build["pid"], number)
+        if "pid" in build:
+            with contextlib.suppress(OSError):
+                os.killpg(build["pid"], number)
 
-    previous = {number: signal.signal(number, pass_on) for number in _STOPPING if number not in ignored}
+    previous: dict[int, object] = {}
     try:
+        previous.update((number, signal.signal(number, pass_on)) for number in _STOPPING if number not in ignored)
         with connection:
             sys.stdout.flush()
             sys.stderr.flush()
             socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
             answer = _answer_to(connection, build)
-    except _GaveUp:
-        answer = f"signal {build['signal']}"
     except OSError:
         answer = None if "pid" not in build else "ended"
     finally:
         for number, handler in previous.items():
-            signal.signal(number, handler)
-    if answer is None:
-        return None  # no server ran it (one that is stopping, its code changed): build here
-    if answer.startswith("exit "):
+            signal.signal(number, handler)  # type: ignore[arg-type]
+    if answer is None and "signal" not in build:
+        return None  # no server ran it (one that is stopping: its code changed): build here
+    if answer is not None and answer.startswith("exit "):
         return int(answer.split()[1])
-    number = int(answer.split()[1]) if answer.startswith("signal ") else build.get("signal")
+    number = int(answer.split()[1]) if answer and answer.startswith("signal ") else build.get("signal")
     if number is not None:  # end as a doit of its own would have: by that signal
         signal.signal(number, signal.SIG_DFL)
         os.kill(os.getpid(), number)
@@ -189,29 +186,55 @@ def forward(root: Path, arguments: list[str]) -> int | None:
 
 
 def _answer_to(connection: socket.socket, build: dict[str, int]) -> str | None:
-    """Wait for the build's last word: "exit N", "signal N", or "ended" if its process ended without one."""
-    started = connection.recv(_MESSAGE).decode()
-    if not started.startswith("pid "):
-        return None
-    build["pid"] = int(started.split()[1])
+    """The build's last word: "exit N", "signal N", or "ended" if its process ended without one;
+    None if the server started no build (it is stopping, or a signal came first and it did not answer)."""
+    signalled_at = None
+    while "pid" not in build:
+        ready, _, _ = select.select([connection], [], [], 0.1)
+        if ready:
+            started = connection.recv(_MESSAGE).decode()
+            if not started.startswith("pid "):
+                return None
+            build["pid"] = int(started.split()[1])
+            if "signal" in build:  # it came while the server was starting the build
+                with contextlib.suppress(OSError):
+                    os.killpg(build["pid"], build["signal"])
+        elif "signal" in build:  # a busy or stopped server: give it a moment, then give up
+            signalled_at = signalled_at or time.monotonic()
+            if time.monotonic() - signalled_at > 1:
+                return None
     # Its workers hold copies of this connection: watch the process itself, not only the socket.
     try:
-        process = os.pidfd_open(build["pid"])
-    except OSError:  # already ended
+        process: int | None = os.pidfd_open(build["pid"])
+    except ProcessLookupError:
         return connection.recv(_MESSAGE).decode() or "ended"
+    except OSError:  # no pidfds here (an old kernel, a seccomp profile): look every half second
+        process = None
     try:
         while True:
-            ready, _, _ = select.select([connection, process], [], [])
+            watched = [connection] if process is None else [connection, process]
+            ready, _, _ = select.select(watched, [], [], 0.5 if process is None else None)
             if connection in ready:
-                answer = connection.recv(_MESSAGE).decode()
-                return answer or "ended"
-            connection.setblocking(False)
-            try:
                 return connection.recv(_MESSAGE).decode() or "ended"
-            except BlockingIOError:
-                return "ended"
+            if process in ready or (process is None and not _alive(build["pid"])):
+                connection.setblocking(False)
+                try:
+                    return connection.recv(_MESSAGE).decode() or "ended"
+                except BlockingIOError:
+                    return "ended"
     finally:
-        os.close(process)
+        if process is not None:
+            os.close(process)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _command_line() -> list[str]:
@@ -229,14 +252,25 @@ def start(root: Path) -> None:
     )
     with contextlib.suppress(OSError):
         subprocess.Popen(
-            # With this interpreter's -X, -W and -O flags, which its fingerprint counts.
-            [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code],  # type: ignore[attr-defined]
+            [sys.executable, *_interpreter_options(), "-c", code],
             cwd=root,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C and a closed terminal are for the build, not for the server
         )
+
+
+def _interpreter_options() -> list[str]:
+    """The options this Python was started with (-X, -W, -O...), which its fingerprint counts."""
+    options, arguments = [], iter(sys.orig_argv[1:])
+    for argument in arguments:
+        if argument in ("-c", "-m", "-") or not argument.startswith("-"):
+            break  # what follows is the program and its arguments
+        options.append(argument)
+        if argument in ("-W", "-X"):
+            options.append(next(arguments, ""))
+    return options
 
 
 def serve(root_name: str) -> None:
@@ -365,8 +399,14 @@ def _build(connection: socket.socket, request: dict, descriptors: list[int]) -> 
         build_lock.describe_this_process_as(request["command"])
         (out_encoding, out_errors), (err_encoding, err_errors) = request["streams"]
         sys.stdin = open(0, encoding=out_encoding, closefd=False)  # noqa: SIM115 (the process's own, never closed)
-        sys.stdout = open(1, "w", 1 if os.isatty(1) else -1, out_encoding, out_errors, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", 1, err_encoding, err_errors, closefd=False)  # noqa: SIM115
+        if request["unbuffered"]:  # its doit's were (-u, PYTHONUNBUFFERED)
+            sys.stdout, sys.stderr = (
+                io.TextIOWrapper(io.FileIO(number, "w", closefd=False), encoding, errors, write_through=True)
+                for number, encoding, errors in ((1, out_encoding, out_errors), (2, err_encoding, err_errors))
+            )
+        else:
+            sys.stdout = open(1, "w", 1 if os.isatty(1) else -1, out_encoding, out_errors, closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", 1, err_encoding, err_errors, closefd=False)  # noqa: SIM115
         sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
         # The `doit` that asked went away (killed, or its terminal closed): stop, as its terminal would stop it.
         threading.Thread(target=_stop_without, args=(connection,), daemon=True).start()
@@ -375,7 +415,7 @@ def _build(connection: socket.socket, request: dict, descriptors: list[int]) -> 
         answer = f"exit {DoitMain().run(request['run'])}"
     except SystemExit as exit:
         if exit.code is None or isinstance(exit.code, int):
-            answer = f"exit {exit.code or 0}"
+            answer = f"exit {int(exit.code or 0)}"
         else:
             print(exit.code, file=sys.stderr)
             answer = "exit 1"
@@ -385,17 +425,23 @@ def _build(connection: socket.socket, request: dict, descriptors: list[int]) -> 
     except BaseException:  # a fault of the server's, not the build's: say so in full
         traceback.print_exc()
     finally:
+        for stream in (sys.stdout, sys.stderr):  # a closed pipe or a full disk loses output, not the answer
+            with contextlib.suppress(BaseException):
+                stream.flush()
+        _answered.set()
         with contextlib.suppress(BaseException):
-            sys.stdout.flush()
-            sys.stderr.flush()
             connection.send(answer.encode())
         os._exit(0)
+
+
+_answered = threading.Event()  # the build is over: its `doit` going away now stops nothing
 
 
 def _stop_without(connection: socket.socket) -> None:
     with contextlib.suppress(OSError):
         connection.recv(1)  # the `doit` that asked sends nothing more: this returns when it has gone
-    os.killpg(0, signal.SIGHUP)
+    if not _answered.is_set():
+        os.killpg(0, signal.SIGHUP)
 
 
 def _ask(root: Path, request: dict) -> dict | None:
