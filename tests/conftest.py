@@ -40,14 +40,17 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-def run_doit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_doit(
+    project: Path, *args: str, environment: dict[str, str] | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "doit", *args],
         cwd=project,
         capture_output=True,
         text=True,
         check=False,
-        env=project_environment(project),
+        timeout=timeout,
+        env={**project_environment(project), **(environment or {})},
     )
 
 

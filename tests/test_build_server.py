@@ -28,14 +28,8 @@ def served_environment(project: Path) -> dict[str, str]:
 
 
 def doit(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "doit", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env=served_environment(project),
-        timeout=300,  # a server that holds the build up fails the test instead of hanging it
-    )
+    # A server that holds the build up fails the test instead of hanging it.
+    return run_doit(project, *args, environment={"DECLARATION_BUILD_SERVER": "1"}, timeout=300)
 
 
 def server(project: Path, command: str) -> subprocess.CompletedProcess[str]:

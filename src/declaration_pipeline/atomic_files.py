@@ -50,7 +50,7 @@ def remove_stale_partials(output: Path) -> None:
     prefix = f".{output.name}."
     for partial in output.parent.glob(f"{prefix}*.partial"):
         writer = partial.name[len(prefix) :].partition(".")[0]
-        if writer.isdigit() and not _process_exists(int(writer)):
+        if writer.isdigit() and not process_exists(int(writer)):
             partial.unlink(missing_ok=True)
 
 
@@ -64,11 +64,12 @@ def remove_stale_partials_in(folder: Path) -> None:
     them has nothing to redo."""
     for partial in folder.rglob(".*.partial"):
         match = _PARTIAL.fullmatch(partial.name)
-        if match and not _process_exists(int(match["writer"])):
+        if match and not process_exists(int(match["writer"])):
             partial.unlink(missing_ok=True)
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether process `pid` runs (or has ended but not yet been waited for)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -47,6 +47,7 @@ import traceback
 from pathlib import Path
 
 from . import build_lock
+from .atomic_files import process_exists
 from .build_lock import HOLDER_ENVIRONMENT
 
 SWITCH = "DECLARATION_BUILD_SERVER"
@@ -216,7 +217,7 @@ def _answer_to(connection: socket.socket, build: dict[str, int]) -> str | None:
             ready, _, _ = select.select(watched, [], [], 0.5 if process is None else None)
             if connection in ready:
                 return connection.recv(_MESSAGE).decode() or "ended"
-            if process in ready or (process is None and not _alive(build["pid"])):
+            if process in ready or (process is None and not process_exists(build["pid"])):
                 connection.setblocking(False)
                 try:
                     return connection.recv(_MESSAGE).decode() or "ended"
@@ -225,16 +226,6 @@ def _answer_to(connection: socket.socket, build: dict[str, int]) -> str | None:
     finally:
         if process is not None:
             os.close(process)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _command_line() -> list[str]:
