@@ -99,7 +99,12 @@ def _fingerprint(root: Path) -> str:
     the pipeline's files, the installed packages."""
     python = sorted(f"{key}={value}" for key, value in os.environ.items() if key.startswith("PYTHON"))
     python += [os.path.abspath(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
-    interpreter = [sys.executable, repr(sys.flags), repr(sys.warnoptions), repr(sorted(sys._xoptions.items()))]
+    interpreter = [
+        os.path.realpath(sys.executable),
+        repr(sys.flags),
+        repr(sys.warnoptions),
+        repr(sorted(sys._xoptions.items())),
+    ]
     digest = hashlib.sha256("\0".join([*interpreter, str(root), *python]).encode())
     for path in sorted(_PACKAGE.rglob("*.py")):  # by content: an edit copied with its old time counts too
         digest.update(f"{path}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
