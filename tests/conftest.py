@@ -54,6 +54,19 @@ def run_doit(
     )
 
 
+def start_doit(project: Path, environment: dict[str, str] | None = None, **popen: object) -> subprocess.Popen[str]:
+    """A `doit` in the project, in a session of its own (the tests signal its group, as a terminal would);
+    its output discarded unless `popen` says otherwise."""
+    streams: dict[str, object] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    return subprocess.Popen(  # type: ignore[call-overload]
+        [sys.executable, "-m", "doit"],
+        cwd=project,
+        start_new_session=True,
+        env={**project_environment(project), **(environment or {})},
+        **{**streams, **popen},
+    )
+
+
 def project_environment(project: Path) -> dict[str, str]:
     """The copy's own src/ first, as its own `pip install -e .` would put it.
 

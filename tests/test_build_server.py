@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, project_environment, run_doit
+from conftest import copy_project, project_environment, run_doit, start_doit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from synthetic import signatories_yaml  # noqa: E402
@@ -162,15 +162,7 @@ def start_a_long_build(project: Path, **popen: object) -> subprocess.Popen[str]:
     """A `doit` in the server, two seconds into a build of 20,000 signatories (whose PDF alone takes seconds)."""
     idle = processes_in(project)
     (project / "signatories.yaml").write_text(signatories_yaml(20_000), encoding="utf-8")
-    build = subprocess.Popen(
-        [sys.executable, "-m", "doit"],
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own group, which the tests signal as a terminal would
-        env=served_environment(project),
-        **popen,  # type: ignore[call-overload]
-    )
+    build = start_doit(project, {"DECLARATION_BUILD_SERVER": "1"}, **popen)
     wait_for(lambda: len(processes_in(project) - idle - {build.pid}) >= 2, "the build and its workers")
     time.sleep(2)
     return build

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import copy_project, project_environment, run_doit
+from conftest import copy_project, run_doit, start_doit
 from pypdf import PdfReader
 
 from declaration_pipeline.checks import check_sources
@@ -44,14 +44,7 @@ def test_a_build_killed_during_the_pdf_step_leaves_no_truncated_output(tmp_path:
 
     # Enough signatories that the PDF step takes seconds, then kill it mid-way.
     (project / "signatories.yaml").write_text(signatories_yaml(20_000), encoding="utf-8")
-    build = subprocess.Popen(
-        [sys.executable, "-m", "doit"],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    build = start_doit(project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert build.stdout is not None
     for line in build.stdout:
         if line.startswith(".  pdf"):
@@ -116,14 +109,7 @@ def test_a_build_killed_after_it_rewrote_a_checked_file_then_the_source_put_back
     checked = project / "build" / "checked-signatories.pickle"
     before = checked.stat().st_mtime_ns
     (project / "signatories.yaml").write_text(signatories_yaml(20_000), encoding="utf-8")
-    build = subprocess.Popen(
-        [sys.executable, "-m", "doit"],
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=project_environment(project),
-    )
+    build = start_doit(project)
     deadline = time.monotonic() + 120
     while checked.stat().st_mtime_ns == before and build.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
