@@ -124,13 +124,16 @@ def describe_this_process_as(arguments: list[str]) -> None:
     _described_as = arguments
 
 
+def own_command_line() -> list[str]:
+    """This process's command line as it was started ("python -m doit", not doit's __main__.py)."""
+    try:
+        return Path("/proc/self/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
+    except OSError:
+        return [sys.executable, *sys.argv]
+
+
 def _command_line() -> str:
-    arguments = _described_as
-    if arguments is None:
-        try:
-            arguments = Path("/proc/self/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
-        except OSError:
-            arguments = [sys.executable, *sys.argv]
+    arguments = own_command_line() if _described_as is None else _described_as
     if not arguments:
         return ""
     return shlex.join([Path(arguments[0]).name, *arguments[1:]])[:200]

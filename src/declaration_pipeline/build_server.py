@@ -149,7 +149,7 @@ def forward(root: Path, arguments: list[str]) -> int | None:
     request = {
         "run": arguments,
         "argv0": sys.argv[0],
-        "command": _command_line(),
+        "command": build_lock.own_command_line(),
         "cwd": os.getcwd(),
         "env": dict(os.environ),
         "umask": umask,
@@ -231,13 +231,6 @@ def _answer_to(connection: socket.socket, build: dict[str, int]) -> str | None:
     finally:
         if process is not None:
             os.close(process)
-
-
-def _command_line() -> list[str]:
-    try:
-        return Path("/proc/self/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
-    except OSError:
-        return [sys.executable, *sys.argv]
 
 
 def start(root: Path) -> None:
