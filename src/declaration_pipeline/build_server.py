@@ -335,17 +335,12 @@ def _warm_up() -> None:
     for name in (*PRELOAD, *found_checks, *idle_imports.MODULES):
         with contextlib.suppress(Exception):  # a build that needs it imports it again, and reports what is wrong
             importlib.import_module(name)
-    # doit looks for plugins among the installed packages' entry points three times a run (0.02 s).
-    # They cannot change under this server: installing or removing a package stops it.
-    import functools
-    from importlib.metadata import entry_points
+    # Found once here for every build: installing or removing a package stops this server.
+    from .doit_commands import find_plugins_once, installed_entry_points
 
-    import doit.plugin
-
-    found = functools.cache(entry_points)
+    find_plugins_once()
     for category in ("COMMAND", "BACKEND", "REPORTER", "LOADER"):
-        found(group=f"doit.{category}")
-    doit.plugin.entry_points_impl = lambda: found
+        installed_entry_points(group=f"doit.{category}")
     # doit finds each task creator's line in dodo.py with the tokenizer, whose patterns compile once.
     import inspect
 
