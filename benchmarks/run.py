@@ -46,6 +46,18 @@ print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "r
 """
 
 
+def environment(server: bool = False) -> dict[str, str]:
+    """The environment of every measured command; `server`: doit may build in the project's build server.
+
+    Python as it comes: it compiles a module once and keeps the bytecode in __pycache__. This
+    machine's environment turns that off (PYTHONDONTWRITEBYTECODE), so that each Python process
+    would compile the pipeline's modules again; no user's Python does unless told to.
+    """
+    env = {**os.environ, "DECLARATION_BUILD_SERVER": "1" if server else "0"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure(command: list[str], cwd: Path, server: bool = False) -> dict:
     """One run of `command`; `server`: doit may build in the project's build server, else in its own processes."""
     output = subprocess.run(
@@ -54,7 +66,7 @@ def measure(command: list[str], cwd: Path, server: bool = False) -> dict:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "DECLARATION_BUILD_SERVER": "1" if server else "0"},
+        env=environment(server),
     )
     result = json.loads(output.stdout)
     if result["rc"] != 0:
@@ -94,6 +106,9 @@ def clean(project: Path) -> None:
 
 
 DOIT = [sys.executable, "-m", "doit"]
+# A figure under a second or so moves with the machine's load by a tenth of itself from run to run:
+# such rows take the median of more runs (the first run says which rows they are).
+QUICK, QUICK_RUNS = 2.0, 9
 
 
 def bench_scale(
@@ -103,10 +118,10 @@ def bench_scale(
     results: dict[str, dict] = {}
 
     def repeat(name: str, command: list[str], before=None, server: bool = False) -> None:  # type: ignore[no-untyped-def]
-        samples = []
-        for run in range(runs):
+        samples: list[dict] = []
+        while len(samples) < (runs if not samples or samples[0]["seconds"] >= QUICK else max(runs, QUICK_RUNS)):
             if before:
-                before(run)
+                before(len(samples))
             samples.append(measure(command, project, server))
         results[name] = median_of(samples)
         print(f"  {name}: {results[name]['seconds']:.3f} s", file=sys.stderr, flush=True)
@@ -130,7 +145,9 @@ def bench_scale(
 
     def forget(*tasks: str):  # type: ignore[no-untyped-def]
         # `doit -a` would rerun the task's dependencies too; forgetting reruns the tasks alone.
-        return lambda run: subprocess.run([*DOIT, "forget", *tasks], cwd=project, capture_output=True, check=True)
+        return lambda run: subprocess.run(
+            [*DOIT, "forget", *tasks], cwd=project, capture_output=True, check=True, env=environment()
+        )
 
     # Both parts of the sources checked again (the group `sources`), and what they found printed.
     repeat("doit check", [*DOIT, "check"], before=forget("sources", "check"))
@@ -178,7 +195,7 @@ def _build_server(project: Path, command: str) -> str:
         cwd=project,
         capture_output=True,
         text=True,
-        env={**os.environ, "DECLARATION_BUILD_SERVER": "1"},
+        env=environment(server=True),  # the same as the measured doit's: the server it started is found
     ).stdout
 
 
@@ -287,9 +304,27 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "cpu": model,
         "python": platform.python_version(),
+        "interpreter": interpreter(),
         "system": platform.platform(),
         "tools": tool_versions(),
         "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def interpreter() -> dict:
+    """The Python every measured command starts, and how long it takes to start and do nothing."""
+    configuration = Path(sys.prefix) / "pyvenv.cfg"
+    system_site = "include-system-site-packages = true" in configuration.read_text() if configuration.exists() else None
+    starts = []
+    for _ in range(QUICK_RUNS):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, env=environment())
+        starts.append(time.perf_counter() - start)
+    return {
+        "executable": sys.executable,
+        "virtual_environment": sys.prefix != sys.base_prefix,
+        "system_site_packages": system_site,
+        "start_seconds": statistics.median(starts),
     }
 
 
@@ -353,7 +388,8 @@ def table(report: dict) -> str:
     lines += [
         "",
         f"Machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}; pandoc {m['tools']['pandoc']}, "
-        f"typst {m['tools']['typst']}. Median of {report['runs']} runs; memory is the peak resident set "
+        f"typst {m['tools']['typst']}. {_interpreter_note(m)} Median of {report['runs']} runs "
+        f"({QUICK_RUNS} for a figure under {QUICK:.0f} s); memory is the peak resident set "
         "of any one process; CPU is user + system time of all processes of a run (more than wall time "
         "when doit runs tasks side by side). The build server's rows give wall time alone: their work is done "
         "in the server's processes, the others' in processes of their own. Load average during the runs: "
@@ -361,6 +397,20 @@ def table(report: dict) -> str:
         + ".",
     ]
     return "\n".join(lines)
+
+
+def _interpreter_note(m: dict) -> str:
+    python = m.get("interpreter")
+    if not python:
+        return ""
+    where = (
+        "a virtual environment of its own"
+        if python["virtual_environment"] and not python["system_site_packages"]
+        else "a virtual environment that sees the system's packages"
+        if python["virtual_environment"]
+        else "the system's Python"
+    )
+    return f"Python from {where}, started in {python['start_seconds'] * 1000:.0f} ms; bytecode cached as by default."
 
 
 def _median_load(scale: dict) -> float:
