@@ -130,45 +130,6 @@ def test_a_duplicate_says_how_to_tell_two_people_apart() -> None:
     ]
 
 
-def _near_duplicates_in_this_process(signatories):  # type: ignore[no-untyped-def]
-    """find_near_duplicates_among, and a note of the process that searched."""
-    import os
-
-    from declaration_pipeline.checks import signatories as checks
-
-    Path(os.environ["NEAR_DUPLICATE_SEARCHER"]).write_text(str(os.getpid()))
-    return checks.find_near_duplicate_signatories(checks.find_duplicate_signatories(signatories)[1])[0]
-
-
-def test_a_long_list_is_searched_for_near_duplicates_in_a_second_process_with_the_same_findings(
-    tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    import os
-
-    from declaration_pipeline.checks import check_signatory_file
-    from declaration_pipeline.checks import signatories as checks
-
-    organizations, individuals = synthetic_signatories(checks.NAMES_FOR_A_SECOND_PROCESS)
-    # An exact repeat, a typo, a withdrawn name listed, and a near-duplicate of a repeat (reported once).
-    organizations += [organizations[0], organizations[1].replace("a", "á", 1), "Withdrawn Society"]
-    individuals += [individuals[5] + "x", individuals[7]]
-    lines = ["organizations:", *(f'  - "{name}"' for name in organizations)]
-    lines += ["individuals:", *(f'  - "{name}"' for name in individuals)]
-    lines += ["withdrawn:", '  - name: "Withdrawn Society"', '    date: "2024-10-01"']
-    (tmp_path / "signatories.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    searcher = tmp_path / "searcher"
-    monkeypatch.setenv("NEAR_DUPLICATE_SEARCHER", str(searcher))
-    monkeypatch.setattr(checks, "find_near_duplicates_among", _near_duplicates_in_this_process)
-
-    _, here = check_signatory_file(tmp_path, processes=1)
-    assert int(searcher.read_text()) == os.getpid()
-    _, beside = check_signatory_file(tmp_path, processes=2)
-    assert int(searcher.read_text()) != os.getpid()
-
-    assert sorted(beside) == sorted(here)
-    assert {d.code for d in here} >= {"signatory-duplicate", "signatory-near-duplicate", "signatory-withdrawn"}
-
-
 def _identity_key_as_defined(name: str, individual: bool) -> str:
     """names.identity_key as its docstring says, step by step and slowly: the fast one must agree."""
     import re

@@ -335,12 +335,11 @@ def _warm_up() -> None:
     for name in (*PRELOAD, *found_checks, *idle_imports.MODULES):
         with contextlib.suppress(Exception):  # a build that needs it imports it again, and reports what is wrong
             importlib.import_module(name)
-    # Found once here for every build: installing or removing a package stops this server.
+    # doit's plugins, found once here for every build: installing or removing a package stops this server.
     from .doit_commands import find_plugins_once, installed_entry_points
 
     find_plugins_once()
-    for category in ("COMMAND", "BACKEND", "REPORTER", "LOADER"):
-        installed_entry_points(group=f"doit.{category}")
+    installed_entry_points()
     # doit finds each task creator's line in dodo.py with the tokenizer, whose patterns compile once.
     import inspect
 

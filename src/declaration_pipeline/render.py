@@ -401,9 +401,9 @@ def render_pdf(document: dict, output: Path, markup_output: Path | None = None) 
     remove_stale_partials(output)
     section = signatory_data(document["blocks"])  # once, for the markup and the inputs
     with ThreadPoolExecutor(max_workers=1) as beside:
-        # Typst measures the names' characters (document_inputs) while pandoc writes the markup: neither
-        # holds the interpreter meanwhile. One JSON text: the names' small strings go with the document
-        # (90 MB less at 100,000 names).
+        # Typst measures the names' characters (document_inputs) while pandoc, in a process of its own,
+        # writes the markup. One JSON text: the names' small strings go with the document (90 MB less
+        # at 100,000 names).
         inputs = beside.submit(_inputs_json, document, section)
         markup = typst_markup(document, section)
         epoch, inputs = document_epoch(document), inputs.result()

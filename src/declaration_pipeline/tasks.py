@@ -71,11 +71,6 @@ def report(diagnostics: list[Diagnostic], what: str, strict: bool = False) -> Ta
     return None
 
 
-def _processes() -> int:
-    """How many processes one task may work in: two where the machine has two cores to give."""
-    return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
 def _write_checked(path: Path, diagnostics: list[Diagnostic], records: object) -> None:
     """What checking one part found: its diagnostics first, so that `check` reads them without the records."""
     import pickle
@@ -114,9 +109,7 @@ def check_part(part: str, root: str, checked_output: str, pandoc_answers: str | 
 
     try:
         with _answers_kept(pandoc_answers):
-            # A long list's near-duplicates are searched for in a second process: the Markdown's part
-            # is checked by then, and would leave the other core idle.
-            records, diagnostics = checked(part, Path(root), _processes())
+            records, diagnostics = checked(part, Path(root))
         _write_checked(Path(checked_output), diagnostics, records)
     except PipelineError as exc:
         return TaskFailed(str(exc))
@@ -201,8 +194,9 @@ def verify(output_format: str, root: str, checked_signatories: str, document: st
     try:
         # A long PDF's pages are read in two processes: by the time verify:pdf runs, the other outputs are
         # written, and their verifications take a fraction of its time.
+        processes = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
         diagnostics = verification.verify_output(
-            output_format, Path(root), read_document(Path(document)), Path(output), loaded, _processes()
+            output_format, Path(root), read_document(Path(document)), Path(output), loaded, processes
         )
     except PipelineError as exc:
         return TaskFailed(str(exc))

@@ -32,14 +32,14 @@ def check_sources(root: Path) -> tuple[Sources, list[Diagnostic]]:
     return sources_of((declaration, bibliography), signatory_file), sorted(set(diagnostics + more))
 
 
-def check_part(part: str, root: Path, processes: int = 1) -> tuple[object, list[Diagnostic]]:
+def check_part(part: str, root: Path) -> tuple[object, list[Diagnostic]]:
     """One part of the sources (a key of sources.PARTS), loaded and checked: its records (what
-    sources_of takes) and its diagnostics. `processes`: how many processes it may take."""
+    sources_of takes) and its diagnostics."""
     if part == "document":
         declaration, bibliography, diagnostics = check_document(root)
         return (declaration, bibliography), diagnostics
     if part == "signatories":
-        return check_signatory_file(root, processes)
+        return check_signatory_file(root)
     raise ValueError(f"no part of the sources is called {part!r}")
 
 
@@ -75,23 +75,19 @@ def check_document(root: Path) -> tuple[Declaration | None, Bibliography, list[D
     return declaration, bibliography, diagnostics
 
 
-def check_signatory_file(root: Path, processes: int = 1) -> tuple[SignatoryFile, list[Diagnostic]]:
-    """signatories.yaml, loaded and checked; a long list's near-duplicates in a second process if `processes` > 1."""
+def check_signatory_file(root: Path) -> tuple[SignatoryFile, list[Diagnostic]]:
+    """signatories.yaml, loaded and checked."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..forked import Forked
     from ..signatories import load_signatory_file
     from .printable import check_printable, signatory_texts
-    from .signatories import NAMES_FOR_A_SECOND_PROCESS, check_signatories, find_near_duplicates_among
+    from .signatories import check_signatories
 
     loaded, diagnostics = load_signatory_file(root / SIGNATORIES, SIGNATORIES)
-    signatories = loaded.signatories
-    second_process = processes > 1 and len(signatories) >= NAMES_FOR_A_SECOND_PROCESS
-    with Forked(find_near_duplicates_among, signatories, fork=second_process) as near_duplicates:
-        # Typst looks for the glyphs without holding the interpreter: meanwhile the names are compared.
-        with ThreadPoolExecutor(max_workers=1) as beside:
-            printable = beside.submit(check_printable, list(signatory_texts(signatories)))
-            diagnostics += check_signatories(signatories, loaded.withdrawn, near_duplicates=False)
-            diagnostics += printable.result()
-        diagnostics += near_duplicates.result()
+    # Typst lays out the glyph probe without holding the interpreter: meanwhile the names are compared
+    # (at 10,000 names, 0.25 s against 0.28 s one after the other).
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        printable = beside.submit(check_printable, list(signatory_texts(loaded.signatories)))
+        diagnostics += check_signatories(loaded.signatories, loaded.withdrawn)
+        diagnostics += printable.result()
     return loaded, diagnostics

@@ -48,23 +48,10 @@ MIN_TYPO_WORD_LENGTH = 5
 EXTRA_WORD_LETTERS = 3
 
 
-# From this many names on, check_signatory_file may search for near-duplicates in a second process (forked.py):
-# at 10,000 names the search takes 0.1 s, as long as the rest of the checks; forking costs a few milliseconds.
-NAMES_FOR_A_SECOND_PROCESS = 2_000
-
-
-def check_signatories(
-    signatories: Sequence[Signatory], withdrawn: Sequence[Withdrawal] = (), near_duplicates: bool = True
-) -> list[Diagnostic]:
-    """Duplicates, withdrawn signatories listed again, and (unless `near_duplicates` is false) near-duplicates."""
+def check_signatories(signatories: Sequence[Signatory], withdrawn: Sequence[Withdrawal] = ()) -> list[Diagnostic]:
     duplicates, distinct = find_duplicate_signatories(signatories)
-    near = find_near_duplicate_signatories(distinct)[0] if near_duplicates else []
+    near, _ = find_near_duplicate_signatories(distinct)
     return duplicates + near + find_withdrawn_signatories(signatories, withdrawn)
-
-
-def find_near_duplicates_among(signatories: Sequence[Signatory]) -> list[Diagnostic]:
-    """The near-duplicate warnings check_signatories gives: among the entries that are not exact repeats."""
-    return find_near_duplicate_signatories(find_duplicate_signatories(signatories)[1])[0]
 
 
 def _distinguished(a: Signatory, b: Signatory) -> bool:
