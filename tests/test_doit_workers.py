@@ -103,3 +103,23 @@ def test_the_idle_imports_name_modules_that_exist() -> None:
     import importlib.util
 
     assert all(importlib.util.find_spec(name) is not None for name in idle_imports.MODULES)
+
+
+def test_one_scan_of_the_installed_packages_finds_every_kind_of_doit_plugin(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """doit asks for each kind of plugin (commands, backends, reporters) once a run; one scan answers all."""
+    from importlib.metadata import entry_points
+
+    import doit.plugin
+
+    scans = []
+    monkeypatch.setattr(doit_commands, "entry_points", lambda: scans.append(1) or entry_points())
+    monkeypatch.setattr(doit.plugin, "entry_points_impl", doit.plugin.entry_points_impl)  # put back afterwards
+    doit_commands._entry_points.cache_clear()
+    doit_commands.find_plugins_once()
+    for kind in ("COMMAND", "BACKEND", "REPORTER", "LOADER"):
+        group = f"doit.{kind}"
+        assert [p.name for p in doit.plugin.entry_points_impl()(group=group)] == [
+            p.name for p in entry_points(group=group)
+        ]
+    assert len(scans) == 1
+    doit_commands._entry_points.cache_clear()
