@@ -11,7 +11,6 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -400,23 +399,15 @@ def render_pdf(document: dict, output: Path, markup_output: Path | None = None) 
     """
     remove_stale_partials(output)
     section = signatory_data(document["blocks"])  # once, for the markup and the inputs
-    with ThreadPoolExecutor(max_workers=1) as beside:
-        # Typst measures the names' characters (document_inputs) while pandoc, in a process of its own,
-        # writes the markup. One JSON text: the names' small strings go with the document (90 MB less
-        # at 100,000 names).
-        inputs = beside.submit(_inputs_json, document, section)
-        markup = typst_markup(document, section)
-        epoch, inputs = document_epoch(document), inputs.result()
+    markup = typst_markup(document, section)
+    # One JSON text: the names' small strings go with the document (90 MB less at 100,000 names).
+    epoch, inputs = document_epoch(document), json.dumps(document_inputs(document, section), ensure_ascii=False)
     del section
     del document
     pdf = compile_typst(markup, "pdf", f"{output}: Typst could not compile the PDF", timestamp=epoch, inputs=inputs)
     if markup_output is not None:
         write_atomically(markup_output, markup.encode("utf-8"))
     write_atomically(output, pdf)
-
-
-def _inputs_json(document: dict, section: tuple[int, int, dict[str, object]]) -> str:
-    return json.dumps(document_inputs(document, section), ensure_ascii=False)
 
 
 def document_inputs(document: dict, section: tuple[int, int, dict[str, object]] | None = None) -> dict[str, object]:
