@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import subprocess
 import sys
@@ -123,3 +124,29 @@ def test_one_scan_of_the_installed_packages_finds_every_kind_of_doit_plugin(monk
         ]
     assert len(scans) == 1
     doit_commands._entry_points.cache_clear()
+
+
+def test_the_lock_asked_of_the_task_creators_alone_is_the_lock_doit_s_loading_finds() -> None:
+    """LockedRun asks the named tasks' creators whether to lock, and loads every task only when they
+    cannot tell: both must agree for every task dodo.py defines, and for the default ones."""
+    # In a process of its own: loading dodo.py starts the idle imports in every later fork.
+    probe = (
+        "import json, dodo\n"
+        "from doit.control import TaskControl\n"
+        "from doit.loader import load_tasks\n"
+        "from declaration_pipeline.doit_commands import _lock_asked_by_creators as asked\n"
+        "tasks = load_tasks(vars(dodo))\n"
+        "def by_doit(names):\n"
+        "    control = TaskControl(tasks)\n"
+        "    control.process(names)\n"
+        "    return any((control.tasks[n].meta or {}).get('build_lock', True) for n in control.selected_tasks)\n"
+        "named = [[n.removeprefix('task_')] for n in vars(dodo) if n.startswith('task_')]\n"
+        "named += [dodo.DOIT_CONFIG['default_tasks'], ['html', 'docx', 'pdf']]\n"
+        "print(json.dumps([[names, asked(vars(dodo), names), by_doit(names)] for names in named]))\n"
+        "print(json.dumps([asked(vars(dodo), [n]) for n in ('sources:document', 'build/declaration.pdf')]))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    answers, unanswered = (json.loads(line) for line in completed.stdout.splitlines())
+    assert [names for names, quick, full in answers if quick != full] == []
+    assert {quick for _names, quick, _full in answers} == {True, False}  # serve and watch lock by themselves
+    assert unanswered == [None, None]  # a subtask, a target: doit's loading tells

@@ -68,9 +68,10 @@ def ids_apart_from(blocks: list, generated: set[str]) -> list:
     A heading called "Footnotes" gets the id "footnotes", as does pandoc's notes
     section; it becomes "footnotes-1", and links to it follow.
     """
-    taken = {identifier for identifier, _ in _identifiers(blocks)} | generated
+    found = _identifiers(blocks)
+    taken = {identifier for identifier, _ in found} | generated
     renamed: dict[str, str] = {}
-    for identifier, _node in _identifiers(blocks):
+    for identifier, _node in found:
         if identifier in generated or _WRITER_IDS.fullmatch(identifier):
             number = 1
             while f"{identifier}-{number}" in taken or _WRITER_IDS.fullmatch(f"{identifier}-{number}"):

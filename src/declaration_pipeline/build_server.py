@@ -340,10 +340,13 @@ def _warm_up() -> None:
 
     find_plugins_once()
     installed_entry_points()
-    # doit finds each task creator's line in dodo.py with the tokenizer, whose patterns compile once.
+    # doit finds each task creator's line in dodo.py with the tokenizer, whose patterns compile once;
+    # assemble reads the declaration's date with strptime, whose first call builds its own.
     import inspect
+    from datetime import datetime
 
     inspect.getsourcelines(_warm_up)
+    datetime.strptime("2024-10-01", "%Y-%m-%d")
 
 
 def _peer_uid(connection: socket.socket) -> int:
