@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import DOIT, clean, make_project  # noqa: E402
+from run import DOIT, clean, environment, make_project  # noqa: E402
 
 STAGES = [
     "sources:document",
@@ -54,7 +54,10 @@ print(json.dumps({"seconds": time.perf_counter() - start, "cpu": usage.ru_utime 
 
 
 def measure(command: list[str], cwd: Path) -> dict:
-    output = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True)
+    # Each task in processes of its own (no build server), Python as it comes (run.environment).
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, env=environment()
+    )
     result = json.loads(output.stdout)
     if result["rc"] != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result['stderr']}")
@@ -62,7 +65,7 @@ def measure(command: list[str], cwd: Path) -> dict:
 
 
 def forget(project: Path, task: str) -> None:
-    subprocess.run([*DOIT, "forget", task], cwd=project, capture_output=True, check=True)
+    subprocess.run([*DOIT, "forget", task], cwd=project, capture_output=True, check=True, env=environment())
 
 
 def time_stages(project: Path, runs: int, profile_dir: Path | None) -> dict[str, dict]:
@@ -93,6 +96,7 @@ def time_stages(project: Path, runs: int, profile_dir: Path | None) -> dict[str,
                 cwd=project,
                 capture_output=True,
                 check=True,
+                env=environment(),
             )
     return results
 
