@@ -45,11 +45,8 @@ def _unfiled_words(folded: list[str], individual: bool) -> int:
 def identity_key(name: str, individual: bool = False) -> str:
     folded = fold(name)
     words = _WORD.findall(folded.replace("&", " and ") if "&" in folded else folded)
-    # Most names start with a word that files them, and spell no word two ways: skipped quickly
-    # (a third of the key's time, at 10,000 names).
-    if words and (words[0] == "the" or (individual and words[0] in HONORIFICS)):
-        words = words[_unfiled_words(words, individual) :]
-    if not _SPELLINGS.keys().isdisjoint(words):
+    words = words[_unfiled_words(words, individual) :]
+    if not _SPELLINGS.keys().isdisjoint(words):  # most names spell no word two ways
         words = [_SPELLINGS.get(word, word) for word in words]
     # A name made only of symbols or emoji still needs a key of its own.
     return " ".join(words) or folded.strip()
