@@ -144,13 +144,12 @@ class LockedRun(_Locked, Run):
         return super().execute(params, args)
 
     def needs_lock(self, params, args) -> bool:  # type: ignore[no-untyped-def]
-        config = self.loader.load_doit_config()
-        asked = _lock_asked_by_creators(self.loader.namespace, args or config.get("default_tasks") or [])
+        selected = args or self.loader.load_doit_config().get("default_tasks")  # None: every task
+        asked = _lock_asked_by_creators(self.loader.namespace, selected or [])
         if asked is not None:
             return asked
-        tasks = self.loader.load_tasks(cmd=self, pos_args=args)
-        control = TaskControl(tasks)
-        control.process(args or config.get("default_tasks"))
+        control = TaskControl(self.loader.load_tasks(cmd=self, pos_args=args))
+        control.process(selected)
         return any((control.tasks[name].meta or {}).get("build_lock", True) for name in control.selected_tasks)
 
 
