@@ -31,6 +31,7 @@ DOCUMENT = str(BUILD / "declaration.json")
 OUTPUTS = {fmt: str(BUILD / f"declaration.{fmt}") for fmt in ("html", "docx", "pdf")}
 TYPST_MARKUP = str(BUILD / "declaration.typ")
 MANIFEST = str(BUILD / "manifest.json")
+DOCX_REFERENCE = str(BUILD / "reference.docx")
 PREVIEW = str(BUILD / "preview")
 TEMPLATE = {
     "html": [str(PACKAGE / "templates/declaration.html")],
@@ -175,12 +176,15 @@ def task_assemble():
 
 def _render_task(fmt: str, doc: str):
     extra_targets = [TYPST_MARKUP] if fmt == "pdf" else []
+    reads = {"docx_reference": DOCX_REFERENCE} if fmt == "docx" else {}
     return {
         "doc": doc,
         "actions": [
-            _action("render", [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets], {"pandoc_answers": PANDOC_ANSWERS})
+            _action(
+                "render", [fmt, DOCUMENT, OUTPUTS[fmt], *extra_targets], {"pandoc_answers": PANDOC_ANSWERS, **reads}
+            )
         ],
-        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + CODE,
+        "file_dep": [DOCUMENT] + TEMPLATE[fmt] + list(reads.values()) + CODE,
         "targets": [OUTPUTS[fmt], *extra_targets],
         "uptodate": [config_changed(TOOLS_AND_FONTS if fmt == "pdf" else TOOL_VERSIONS), targets_as_left()],
         "clean": True,
@@ -197,6 +201,18 @@ def task_html():
 def task_docx():
     """Render build/declaration.docx, with Word footnotes, for partners."""
     return _render_task("docx", task_docx.__doc__)
+
+
+def task_docx_reference():
+    """Write build/reference.docx, pandoc's reference document styled like the print, for the DOCX."""
+    # It needs no source: a clean build writes it while the sources are checked.
+    return {
+        "actions": [_action("docx_reference", [DOCX_REFERENCE])],
+        "file_dep": CODE,
+        "targets": [DOCX_REFERENCE],
+        "uptodate": [config_changed(TOOL_VERSIONS), targets_as_left()],
+        "clean": True,
+    }
 
 
 def task_pdf():

@@ -148,7 +148,12 @@ def assemble(checked_document: str, checked_signatories: str, output: str) -> Ta
 
 @_cycle_collector_paused
 def render(
-    output_format: str, document: str, output: str, markup_output: str | None = None, pandoc_answers: str | None = None
+    output_format: str,
+    document: str,
+    output: str,
+    markup_output: str | None = None,
+    pandoc_answers: str | None = None,
+    docx_reference: str | None = None,
 ) -> TaskFailed | None:
     from . import render as writers
     from .assembled_document import read_document
@@ -161,7 +166,18 @@ def render(
                 read_document(Path(document)),
                 Path(output),
                 Path(markup_output) if markup_output else None,
+                Path(docx_reference) if docx_reference else None,
             )
+    except PipelineError as exc:
+        return TaskFailed(str(exc))
+    return None
+
+
+def docx_reference(output: str) -> TaskFailed | None:
+    from .render import write_reference_docx
+
+    try:
+        write_reference_docx(Path(output))
     except PipelineError as exc:
         return TaskFailed(str(exc))
     return None
