@@ -253,7 +253,7 @@ def _remove_tree(path: str) -> None:
 def task_manifest():
     """Write build/manifest.json: SHA-256 of every source and output, tool versions, SOURCE_DATE_EPOCH."""
     return {
-        "actions": [_action("manifest", [".", DOCUMENT, str(BUILD), MANIFEST])],
+        "actions": [_action("manifest", [".", DOCUMENT, str(BUILD), MANIFEST], {"pandoc_answers": PANDOC_ANSWERS})],
         "file_dep": SOURCES + [DOCUMENT, *OUTPUTS.values()] + CODE,
         # The verifications themselves, not their group: one hand-over less before the last task.
         "task_dep": [f"verify:{fmt}" for fmt in OUTPUTS],

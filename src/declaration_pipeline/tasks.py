@@ -220,14 +220,15 @@ def verify(output_format: str, root: str, checked_signatories: str, document: st
 
 
 @_cycle_collector_paused
-def manifest(root: str, document: str, build: str, output: str) -> TaskFailed | None:
+def manifest(root: str, document: str, build: str, output: str, pandoc_answers: str | None = None) -> TaskFailed | None:
     from .assembled_document import document_epoch, read_document
     from .atomic_files import write_atomically
     from .manifest import build_manifest, manifest_bytes
 
     try:
         epoch = document_epoch(read_document(Path(document)))
-        data = build_manifest(Path(root), Path(build), epoch)
+        with _answers_kept(pandoc_answers):  # pandoc's version, asked once
+            data = build_manifest(Path(root), Path(build), epoch)
         write_atomically(Path(output), manifest_bytes(data))
     except (PipelineError, OSError) as exc:
         return TaskFailed(f"{output}: cannot write the manifest: {exc}")
