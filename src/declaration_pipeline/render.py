@@ -275,25 +275,35 @@ def escape_leading_markup(inlines: list) -> list:
 _TYPST_SHORTHAND = re.compile(r"-(?=\d)|\.(?=\.\.)|-(?=\?)")
 
 
-def escape_typst_shorthands(blocks: list) -> list:
-    """Keep literal text literal: escape the first character of each shorthand in a Str."""
+def typst_inlines(blocks: list) -> list:
+    """The inlines as the Typst writer must get them, in one rebuild of the tree: literal text kept
+    literal (`_shorthands_escaped`), each formula with its alternative text (`_with_alt_text`)."""
 
-    def escape(node: dict, _in_note: bool) -> list | None:
-        if node["t"] != "Str" or not _TYPST_SHORTHAND.search(node["c"]):
-            return None
-        pieces: list[dict] = []
-        text = node["c"]
-        position = 0
-        for match in _TYPST_SHORTHAND.finditer(text):
-            if match.start() > position:
-                pieces.append({"t": "Str", "c": text[position : match.start()]})
-            pieces.append({"t": "RawInline", "c": ["typst", "\\" + text[match.start()]]})
-            position = match.start() + 1
-        if position < len(text):
-            pieces.append({"t": "Str", "c": text[position:]})
-        return pieces
+    def fixed(node: dict, _in_note: bool) -> list | None:
+        kind = node["t"]
+        if kind == "Str":
+            return _shorthands_escaped(node["c"])
+        if kind == "Math":
+            return _with_alt_text(node)
+        return None
 
-    return replace_inlines(blocks, escape)
+    return replace_inlines(blocks, fixed)
+
+
+def _shorthands_escaped(text: str) -> list | None:
+    """The text with the first character of each shorthand escaped; None when it has none."""
+    if not _TYPST_SHORTHAND.search(text):
+        return None
+    pieces: list[dict] = []
+    position = 0
+    for match in _TYPST_SHORTHAND.finditer(text):
+        if match.start() > position:
+            pieces.append({"t": "Str", "c": text[position : match.start()]})
+        pieces.append({"t": "RawInline", "c": ["typst", "\\" + text[match.start()]]})
+        position = match.start() + 1
+    if position < len(text):
+        pieces.append({"t": "Str", "c": text[position:]})
+    return pieces
 
 
 def annex_as_term_items(blocks: list) -> list:
@@ -327,24 +337,18 @@ def _raw_typst(markup: str) -> dict:
     return {"t": "RawInline", "c": ["typst", markup]}
 
 
-def math_with_alt_text(blocks: list) -> list:
-    """Each formula with its source as alternative text, which PDF/UA requires of every formula.
+def _with_alt_text(formula: dict) -> list:
+    """The formula with its source as alternative text, which PDF/UA requires of every formula.
 
     Typst has no alt text in `$...$` syntax, so a scoped set rule carries it:
     `#[#set math.equation(alt: "x^2");$x^2$]`.
     """
-
-    def with_alt(node: dict, _in_note: bool) -> list | None:
-        if node["t"] != "Math":
-            return None
-        alt = node["c"][1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
-        return [
-            {"t": "RawInline", "c": ["typst", f'#[#set math.equation(alt: "{alt}");']},
-            node,
-            {"t": "RawInline", "c": ["typst", "]"]},
-        ]
-
-    return replace_inlines(blocks, with_alt)
+    alt = formula["c"][1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return [
+        {"t": "RawInline", "c": ["typst", f'#[#set math.equation(alt: "{alt}");']},
+        formula,
+        {"t": "RawInline", "c": ["typst", "]"]},
+    ]
 
 
 def signatory_data(blocks: list) -> tuple[int, int, dict[str, object]]:
@@ -388,7 +392,7 @@ def typst_markup(document: dict, section: tuple[int, int, dict[str, object]] | N
     start, end, _lists = section or signatory_data(blocks)
     if end:
         blocks[start:end] = [raw_block("typst", "#signatory-section()")]
-    blocks = math_with_alt_text(escape_typst_shorthands(protect_typst_line_starts(annex_as_term_items(blocks))))
+    blocks = typst_inlines(protect_typst_line_starts(annex_as_term_items(blocks)))
     document = {**document, "blocks": blocks}
     template = template_path("declaration.typ")
     return pandoc.write_format(
