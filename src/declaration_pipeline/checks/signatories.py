@@ -84,7 +84,7 @@ def duplicate_pairs(signatories: Sequence[Signatory]) -> list[tuple[Signatory, S
     pairs = []
     for signatory in signatories:
         earlier = first_by_key[signatory_key(signatory)]
-        original = next((o for o in earlier if not _distinguished(o, signatory)), None)
+        original = next((o for o in earlier if not _distinguished(o, signatory)), None) if earlier else None
         if original is None:
             earlier.append(signatory)
         else:
@@ -183,6 +183,8 @@ def near_duplicate_pairs(
     stats = NearDuplicateStats()
     pairs: set[tuple[int, int]] = set()
     for index, name_words in enumerate(words):
+        if len(name_words) <= 2 and close_words.keys().isdisjoint(name_words):
+            continue  # most names: no word with a close one, none that could be an extra word
         connecting: set[str] | None = None  # worked out only for a name found again without one of its words
         for position, word in enumerate(name_words):
             others = close_words.get(word, ())
@@ -202,7 +204,8 @@ def near_duplicate_pairs(
                         connecting = _lower_case_words(signatories[index].name)
                     if word in connecting:
                         matches += without
-            pairs.update((min(index, other_index), max(index, other_index)) for other_index in matches)
+            if matches:
+                pairs.update((min(index, other_index), max(index, other_index)) for other_index in matches)
     for same_name in by_key.values():  # distinct only by affiliation or country
         pairs.update(
             (first, second)
