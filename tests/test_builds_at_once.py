@@ -34,10 +34,12 @@ def doit(project: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
 
 
 def leftovers(project: Path) -> list[str]:
-    """Everything in build/ that is not an output, the manifest, the checked sources or the lock."""
+    """Everything in build/ that is not an output, the manifest, the checked sources, the DOCX's reference
+    document or the lock."""
     expected = {
         *OUTPUTS,
         "manifest.json",
+        "reference.docx",
         "checked-document.pickle",
         "checked-signatories.pickle",
         "pandoc-answers",
