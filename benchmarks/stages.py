@@ -33,6 +33,7 @@ STAGES = [
     "check",
     "assemble",
     "html",
+    "docx_reference",
     "docx",
     "pdf",
     "verify:html",
