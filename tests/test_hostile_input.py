@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import unicodedata
 import zipfile
 from collections import Counter
@@ -184,6 +185,24 @@ def test_raw_html_and_typst_in_the_declaration_print_as_text(tmp_path: Path) -> 
     assert "<script>alert(1)</script>" in "".join(tree.find("body").itertext())
     assert "root:" not in pdf_text(pdf_path)
     assert '#read("/etc/passwd")' in pdf_text(pdf_path)
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        'title: "<script>alert(1)</script>"\nt: x',  # a key "t" beside it, as a node has
+        "title: T\nauthor:\n  t: x\n  name: \"<b onclick='x()'>Name</b>\"",  # the same in a mapping
+        'title: T\nt: "<!-- gone --> kept <i>as text</i>"\nc: "<b>x</b>"',
+    ],
+)
+def test_raw_html_anywhere_in_the_front_matter_becomes_text(front_matter: str) -> None:
+    """The loader leaves no raw HTML in the document, whatever keys the front matter has."""
+    from declaration_pipeline.declaration import parse_declaration
+
+    declaration, _ = parse_declaration(f"---\n{front_matter}\n---\n\nText <u>here</u>.\n", "declaration.md")
+    assert declaration is not None
+    # Read as JSON text: a walk takes a mapping with a key "t" for a node and would not look inside.
+    assert not re.search(r'"t": "Raw(Inline|Block)"', json.dumps(declaration.ast)), declaration.ast["meta"]
 
 
 def test_a_hyphen_before_a_digit_prints_as_written_in_headings_and_text(tmp_path: Path) -> None:

@@ -89,8 +89,10 @@ def _text_for_raw(value: Any) -> tuple[Any, bool]:
     every node took longer than pandoc's answer took to read (12 ms against 3 at the repository's size).
     """
     if isinstance(value, dict):
-        if "t" in value and not isinstance(value.get("c"), list | dict):
-            return value, False  # Str, Space and the like
+        # Str, Space and the like. A node's "t" is text; a front-matter mapping (the meta, a MetaMap's
+        # contents) maps its keys, "t" may be one, to nodes.
+        if isinstance(value.get("t"), str) and not isinstance(value.get("c"), list | dict):
+            return value, False
         rebuilt, removed = None, False
         for key, item in value.items():
             new, removed_below = _text_for_raw(item)
