@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -56,13 +57,24 @@ def run_doit(
 
 def start_doit(project: Path, environment: dict[str, str] | None = None, **popen: object) -> subprocess.Popen[str]:
     """A `doit` in the project, in a session of its own (the tests signal its group, as a terminal would);
-    its output discarded unless `popen` says otherwise."""
+    its output discarded unless `popen` says otherwise. A `preexec_fn` in `popen` runs after the stopping
+    signals are set as a terminal sets them, whatever the tests were started with: under `nohup` the `doit`
+    would ignore SIGHUP, and its build in the server would run on after the `doit` was killed."""
     streams: dict[str, object] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    then = popen.pop("preexec_fn", None)
+
+    def as_from_a_terminal() -> None:
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+            signal.signal(number, signal.SIG_DFL)
+        if callable(then):
+            then()
+
     return subprocess.Popen(  # type: ignore[call-overload]
         [sys.executable, "-m", "doit"],
         cwd=project,
         start_new_session=True,
         env={**project_environment(project), **(environment or {})},
+        preexec_fn=as_from_a_terminal,
         **{**streams, **popen},
     )
 
