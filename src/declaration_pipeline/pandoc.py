@@ -197,6 +197,5 @@ def default_data_file(name: str) -> bytes:
 @cache
 def pandoc_version() -> str:
     """The pinned pandoc's version, from its own --version output."""
-    first_line = _run(["--version"], b"", "asking pandoc for its version", remember_as="version")[0].decode()
-    first_line = first_line.splitlines()[0]
-    return first_line.split()[-1]
+    output = _run(["--version"], b"", "asking pandoc for its version", remember_as="version")[0].decode()
+    return output.splitlines()[0].split()[-1]

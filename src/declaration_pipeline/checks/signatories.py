@@ -183,12 +183,13 @@ def near_duplicate_pairs(
     stats = NearDuplicateStats()
     pairs: set[tuple[int, int]] = set()
     for index, name_words in enumerate(words):
-        if len(name_words) <= 2 and close_words.keys().isdisjoint(name_words):
-            continue  # most names: no word with a close one, none that could be an extra word
+        may_drop_a_word = len(name_words) > 2  # the other name keeps at least two words
+        if not may_drop_a_word and close_words.keys().isdisjoint(name_words):
+            continue  # most names: no word with a close one, and none to drop
         connecting: set[str] | None = None  # worked out only for a name found again without one of its words
         for position, word in enumerate(name_words):
             others = close_words.get(word, ())
-            droppable = len(name_words) > 2 and len(word) <= EXTRA_WORD_LETTERS
+            droppable = may_drop_a_word and len(word) <= EXTRA_WORD_LETTERS
             if not (others or droppable):
                 continue  # most words of most names: nothing to look up
             before, after = name_words[:position], name_words[position + 1 :]
